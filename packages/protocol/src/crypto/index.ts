@@ -1,0 +1,2 @@
+export * from './signatures.ts';
+export * from './types.ts';

@@ -1,0 +1,69 @@
+/**
+ * Stable error codes. A code never changes meaning once released; clients, dashboards and the
+ * quarantine tables key on it. Add new codes at the end of their group.
+ */
+export const ErrorCodes = {
+  // Frames (device → edge, or device → cloud directly).
+  frame_malformed: { status: 400, summary: 'The frame is not valid JSON or does not match the frame schema.' },
+  frame_oversize: { status: 413, summary: 'The frame is larger than the configured frameBytesMax.' },
+  frame_signature_invalid: { status: 422, summary: 'The frame signature does not verify against the device key.' },
+  frame_replayed: { status: 409, summary: 'The frame seq is not above the last accepted seq for the device.' },
+  frame_topic_mismatch: { status: 400, summary: 'The MQTT topic names a different device from the frame.' },
+  device_unknown: { status: 403, summary: 'The device is not registered with this edge or cloud.' },
+  device_not_assigned_to_edge: { status: 403, summary: 'The device belongs to another edge.' },
+  // Batches (edge → cloud).
+  batch_malformed: { status: 400, summary: 'The batch upload does not match the batch schema.' },
+  batch_oversize: { status: 413, summary: 'The batch holds more frames or bytes than allowed.' },
+  batch_signature_invalid: { status: 422, summary: 'The batch header signature does not verify against the edge key.' },
+  batch_root_mismatch: {
+    status: 422,
+    summary: 'The Merkle root of the uploaded frames differs from the signed header.',
+  },
+  batch_frame_invalid: { status: 422, summary: 'A frame inside the batch failed the cloud checks.' },
+  batch_out_of_order: {
+    status: 409,
+    summary: 'The batch does not extend the edge batch chain (batchSeq or previousBatchHash).',
+  },
+  batch_conflict: { status: 409, summary: 'A different batch with the same edgeId and batchSeq was already accepted.' },
+  edge_unknown: { status: 403, summary: 'The edge is not registered with the cloud.' },
+  // Proofs and logs.
+  frame_not_found: { status: 404, summary: 'No frame with that id is stored.' },
+  proof_not_ready: {
+    status: 409,
+    summary: 'The frame is stored but no signed checkpoint covers it yet; retry shortly.',
+  },
+  // API.
+  request_invalid: { status: 400, summary: 'The request does not match the API schema.' },
+  unauthorized: { status: 401, summary: 'Missing or wrong credentials.' },
+  not_found: { status: 404, summary: 'No such resource.' },
+  internal: { status: 500, summary: 'An unexpected error; see the server log.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+/** One of the stable error codes. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/**
+ * An operating error: expected, typed, with a stable `code` and a message a user can act on.
+ * Programmer errors are not FieldproofErrors: they are assertion failures and crash the process.
+ */
+export class FieldproofError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** Extra facts for the caller (indexes, expected vs actual), never secrets. */
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'FieldproofError';
+    this.code = code;
+    this.details = details;
+  }
+  /** HTTP status that this error maps to. */
+  get status(): number {
+    return ErrorCodes[this.code].status;
+  }
+}
+
+/** Throw a programmer error when an invariant does not hold. Never catch it. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`invariant violated: ${message}`);
+}

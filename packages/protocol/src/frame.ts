@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** Ids of devices, edges and logs: short, printable, safe in MQTT topics, URLs and file names. */
+export const IdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'an id is 1–128 of A–Z a–z 0–9 . _ - and starts with a letter or digit');
+
+export const SignatureAlgorithmSchema = z.enum(['ed25519', 'ecdsa-p256', 'sm2']);
+export const CryptoSuiteNameSchema = z.enum(['intl', 'sm']);
+
+const base64 = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'standard padded base64');
+export const Base64Schema = base64;
+export const HashHexSchema = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits');
+
+/** One measured value. `kind` names the quantity (`weight`, `gps.lat`), `unit` its unit (`kg`). */
+export const ReadingSchema = z
+  .object({
+    /** What was measured, e.g. `weight`, `power`, `temperature`, `gps.lat`, `rfid.tag`. */
+    kind: z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/),
+    /** The value: a finite number, a boolean or a short string (an RFID tag id). */
+    value: z.union([z.number().finite(), z.boolean(), z.string().max(256)]),
+    /** Unit of `value` (`kg`, `W`, `degC`, `deg`); omitted for unitless values. */
+    unit: z.string().max(16).optional(),
+  })
+  .strict();
+export type Reading = z.infer<typeof ReadingSchema>;
+
+/** A device's record. Its RFC 8785 canonical bytes are what the device signs. */
+export const FrameSchema = z
+  .object({
+    /** The device that made and signed the frame. */
+    deviceId: IdSchema,
+    /** Strictly rising per device; a repeat is a replay, a jump is a gap. */
+    seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    /** The device's clock at sampling, UTC ms since the epoch (may drift; receive time is kept too). */
+    deviceTimeMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    /** The values measured at that instant. */
+    readings: z.array(ReadingSchema).min(1).max(64),
+  })
+  .strict();
+export type Frame = z.infer<typeof FrameSchema>;
+
+/** A frame with its device signature over `canonicalBytes(frame)`. */
+export const SignedFrameSchema = z
+  .object({
+    /** The signed record. */
+    frame: FrameSchema,
+    /** Signature algorithm of the device key. */
+    alg: SignatureAlgorithmSchema,
+    /** Signature over the RFC 8785 canonical bytes of `frame`, base64. */
+    sig: base64,
+  })
+  .strict();
+export type SignedFrame = z.infer<typeof SignedFrameSchema>;
