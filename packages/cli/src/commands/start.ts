@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+import type { CryptoSuiteName } from '@fieldproof/protocol';
+import pino from 'pino';
+import { startEmbedded } from '../embedded.ts';
+import { PortInUseError } from '../port-in-use-error.ts';
+
+/** Options of `fieldproof start`. */
+export interface StartCommandOptions {
+  dataDir: string;
+  host: string;
+  mqttPort: number;
+  httpPort: number;
+  edgePort: number;
+  suite: CryptoSuiteName;
+  devicesPerKind: number;
+  ratePerDeviceHz: number;
+  logLevel: string;
+}
+
+/**
+ * `fieldproof start`: run the embedded default in this process until Ctrl-C, printing the URLs,
+ * a copy-paste proof check and a status line every few seconds.
+ */
+export async function runStart(options: StartCommandOptions, write: (line: string) => void): Promise<number> {
+  const dataDir = resolve(options.dataDir);
+  const log = pino({ level: options.logLevel }, pino.destination(2));
+  write(`Fieldproof: starting the embedded default (data in ${dataDir})`);
+  let embedded: Awaited<ReturnType<typeof startEmbedded>>;
+  try {
+    embedded = await startEmbedded({
+      dataDir,
+      host: options.host,
+      mqttPort: options.mqttPort,
+      httpPort: options.httpPort,
+      edgePort: options.edgePort,
+      suite: options.suite,
+      devicesPerKind: options.devicesPerKind,
+      ratePerDeviceHz: options.ratePerDeviceHz,
+      log,
+    });
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      write(`cannot start: ${error.message}`);
+      return 3;
+    }
+    throw error;
+  }
+  const { cloud, edge, broker, devices } = embedded;
+  write('');
+  write(`  MQTT broker     ${broker.url}   (devices publish to fieldproof/v1/frames/<deviceId>)`);
+  write(`  Cloud API       ${cloud.url}   (status: ${cloud.url}/v1/status)`);
+  write(`  Edge gateway    ${edge.httpUrl ?? '(no HTTP)'}   (status: ${edge.httpUrl}/v1/status)`);
+  write(`  Log origin      ${cloud.origin}`);
+  write(`  Demo site       ${devices.length} simulated devices: ${devices.map((device) => device.deviceId).join(', ')}`);
+  write('');
+  write('  Fetch a proof of the newest frame and verify it offline:');
+  write(`    curl -s ${cloud.url}/v1/trust > trust.json`);
+  write(
+    `    curl -s ${cloud.url}/v1/frames/$(curl -s '${cloud.url}/v1/frames?limit=1' | node -pe 'JSON.parse(require("fs").readFileSync(0)).items[0].id')/proof > bundle.json`,
+  );
+  write('    npm run fieldproof -- verify bundle.json --trust trust.json');
+  write('');
+  write('  Ctrl-C stops cleanly; npm start again resumes from the data folder.');
+  write('');
+
+  const statusTimer = setInterval(() => {
+    const status = cloud.context.store.totals();
+    const edgeStatus = edge.status();
+    const checkpoint = cloud.context.store.latestCheckpoint();
+    write(
+      `[${new Date().toISOString()}] frames ${status.frames} · batches ${status.batches} · log size ${cloud.context.sequencer.size} · checkpoint ${checkpoint?.size ?? 0} · edge outbox ${edgeStatus.outbox.batches} · rejects edge ${edgeStatus.quarantined} cloud ${status.quarantined}`,
+    );
+  }, 5_000);
+
+  await new Promise<void>((resolveSignal) => {
+    const onSignal = (signal: string) => {
+      write(`\n${signal}: stopping (devices, edge, cloud, broker)…`);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolveSignal();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  clearInterval(statusTimer);
+  await embedded.stop();
+  write('stopped cleanly.');
+  return 0;
+}

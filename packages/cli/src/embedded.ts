@@ -1,0 +1,193 @@
+import { join } from 'node:path';
+import { type CloudServer, startCloudServer } from '@fieldproof/cloud';
+import {
+  createFileSeqStore,
+  createMqttPublisher,
+  type FleetDevice,
+  type FleetProgress,
+  type RunFleetResult,
+  runFleet,
+  type SimulatorKind,
+  simulatorKinds,
+} from '@fieldproof/device';
+import { type EdgeGateway, startEdgeGateway } from '@fieldproof/edge';
+import {
+  type CryptoSuiteName,
+  keyPairSigner,
+  loadOrCreateKeyPair,
+  type SignatureAlgorithm,
+  toBase64,
+} from '@fieldproof/protocol';
+import pino, { type Logger } from 'pino';
+import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
+import { isAddressInUse, PortInUseError } from './port-in-use-error.ts';
+
+/** How the embedded default is laid out; every field has a default suited to `npm start`. */
+export interface EmbeddedOptions {
+  /** Folder for all state: cloud database and keys, edge database and key, device keys and seqs. */
+  dataDir: string;
+  /** Host every listener binds to. */
+  host?: string;
+  /** MQTT broker port (0 = any free port). */
+  mqttPort?: number;
+  /** Cloud API port (0 = any free port). */
+  httpPort?: number;
+  /** Edge HTTP port (0 = any free port). */
+  edgePort?: number;
+  /** Hash suite of the log and batches. */
+  suite?: CryptoSuiteName;
+  /** Simulated devices of each kind in the demo site (0 = none). */
+  devicesPerKind?: number;
+  /** Frames per second per simulated device. */
+  ratePerDeviceHz?: number;
+  /** Edge batch interval. */
+  batchIntervalMs?: number;
+  /** Cloud checkpoint interval. */
+  checkpointIntervalMs?: number;
+  /** Logger for the services. */
+  log?: Logger;
+  /** Called with fleet progress. */
+  onFleetProgress?: (progress: FleetProgress) => void;
+}
+
+/** The demo site's devices: which kind signs with which algorithm (all three appear). */
+const algorithmByKind: Record<SimulatorKind, SignatureAlgorithm> = {
+  'load-cell': 'ed25519',
+  'rfid-gate': 'ecdsa-p256',
+  'gps-tracker': 'ed25519',
+  'power-meter': 'ecdsa-p256',
+  'cold-chain': 'sm2',
+};
+
+/** A running embedded Fieldproof: broker, cloud, one edge and a simulated site. */
+export interface Embedded {
+  broker: EmbeddedBroker;
+  cloud: CloudServer;
+  edge: EdgeGateway;
+  /** The simulated devices of the demo site. */
+  devices: FleetDevice[];
+  /** Resolves when the fleet stops (after stop()). */
+  fleet: Promise<RunFleetResult> | undefined;
+  /** Stop devices, edge, cloud and broker, in that order. */
+  stop(): Promise<void>;
+}
+
+/** The ids and keys of the demo site's devices (created on first start, reused after). */
+export function demoDevices(dataDir: string, devicesPerKind: number): FleetDevice[] {
+  const devices: FleetDevice[] = [];
+  for (const kind of simulatorKinds) {
+    for (let n = 1; n <= devicesPerKind; n++) {
+      const deviceId = `${kind}-${n}`;
+      const keyPair = loadOrCreateKeyPair(join(dataDir, 'devices', 'keys', `${deviceId}.json`), algorithmByKind[kind]);
+      devices.push({ deviceId, kind, signer: keyPairSigner(keyPair), seed: `demo/${deviceId}` });
+    }
+  }
+  return devices;
+}
+
+async function registerWithCloud(cloud: CloudServer, path: string, body: Record<string, string>): Promise<void> {
+  const response = await fetch(new URL(path, cloud.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud.adminToken}` },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`registration ${path} failed: ${response.status} ${await response.text()}`);
+}
+
+/**
+ * Start the embedded default in this process: an Aedes broker, the cloud (SQLite), one edge
+ * gateway and a demo site of simulated devices of every kind, all keeping state under `dataDir`.
+ * A restart with the same folder resumes: device seqs, the edge's batch chain and the log persist.
+ */
+export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? pino({ level: 'silent' });
+  const edgeId = 'edge-1';
+  const broker = await startEmbeddedBroker({ host, port: options.mqttPort ?? 1883 });
+  let cloud: CloudServer;
+  try {
+    cloud = await startCloudServer(
+      {
+        dataDir: join(options.dataDir, 'cloud'),
+        suite: options.suite ?? 'intl',
+        http: { host, port: options.httpPort ?? 8080 },
+        checkpointIntervalMs: options.checkpointIntervalMs ?? 1_000,
+      },
+      { log: log.child({ service: 'cloud' }) },
+    );
+  } catch (error) {
+    await broker.close();
+    if (isAddressInUse(error)) throw new PortInUseError('cloud http', options.httpPort ?? 8080, '--http-port');
+    throw error;
+  }
+  const devices = demoDevices(options.dataDir, options.devicesPerKind ?? 2);
+  let edge: EdgeGateway;
+  try {
+    edge = await startEdgeGateway(
+      {
+        edgeId,
+        dataDir: join(options.dataDir, edgeId),
+        suite: options.suite ?? 'intl',
+        mqtt: { url: broker.url },
+        http: { host, port: options.edgePort ?? 8081 },
+        cloud: { url: cloud.url },
+        batch: { intervalMs: options.batchIntervalMs ?? 1_000, framesMax: 2_000 },
+        devices: devices.map((device) => ({
+          deviceId: device.deviceId,
+          alg: device.signer.alg,
+          publicKey: toBase64(device.signer.publicKey),
+        })),
+      },
+      { log: log.child({ service: 'edge' }) },
+    );
+  } catch (error) {
+    await cloud.stop();
+    await broker.close();
+    if (isAddressInUse(error)) throw new PortInUseError('edge http', options.edgePort ?? 8081, '--edge-port');
+    throw error;
+  }
+  try {
+    await registerWithCloud(cloud, '/v1/edges', { edgeId, ...edge.publicKey });
+    for (const device of devices) {
+      await registerWithCloud(cloud, '/v1/devices', {
+        deviceId: device.deviceId,
+        alg: device.signer.alg,
+        publicKey: toBase64(device.signer.publicKey),
+        edgeId,
+      });
+    }
+  } catch (error) {
+    await edge.stop();
+    await cloud.stop();
+    await broker.close();
+    throw error;
+  }
+
+  const controller = new AbortController();
+  const fleet =
+    devices.length > 0 && (options.ratePerDeviceHz ?? 1) > 0
+      ? runFleet({
+          devices,
+          createPublisher: (deviceId) => createMqttPublisher({ url: broker.url, clientId: `device-${deviceId}` }),
+          seqStore: createFileSeqStore(join(options.dataDir, 'devices', 'seq')),
+          ratePerDeviceHz: options.ratePerDeviceHz ?? 1,
+          signal: controller.signal,
+          ...(options.onFleetProgress ? { onProgress: options.onFleetProgress } : {}),
+        })
+      : undefined;
+  return {
+    broker,
+    cloud,
+    edge,
+    devices,
+    fleet,
+    async stop() {
+      controller.abort();
+      if (fleet) await fleet;
+      // The edge seals and hands over what it holds (for a few seconds at most; the rest stays in its outbox).
+      await edge.stop();
+      await cloud.stop();
+      await broker.close();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './embedded.ts';
+export * from './mqtt-broker.ts';
+export * from './port-in-use-error.ts';

@@ -1,0 +1,88 @@
+import { parseArgs } from 'node:util';
+import { runStart } from './commands/start.ts';
+import { runVerify } from './commands/verify.ts';
+
+const usage = `fieldproof <command> [options]
+
+Commands:
+  start      Run the embedded default: MQTT broker, edge, cloud, log and a simulated site.
+             --data-dir ./data  --host 127.0.0.1  --mqtt-port 1883  --http-port 8080  --edge-port 8081
+             --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
+  verify     Check a proof bundle offline: fieldproof verify <bundle.json> --trust <keys.json>
+  simulate   Drive simulated devices at a broker (see: fieldproof simulate --help)
+`;
+
+function numberOption(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative number, got ${value}`);
+  return parsed;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  const env = process.env;
+  switch (command) {
+    case 'start': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          'data-dir': { type: 'string' },
+          host: { type: 'string' },
+          'mqtt-port': { type: 'string' },
+          'http-port': { type: 'string' },
+          'edge-port': { type: 'string' },
+          suite: { type: 'string' },
+          'devices-per-kind': { type: 'string' },
+          rate: { type: 'string' },
+          'log-level': { type: 'string' },
+        },
+      });
+      const suite = values.suite ?? env.FIELDPROOF_SUITE ?? 'intl';
+      if (suite !== 'intl' && suite !== 'sm') throw new Error(`--suite must be intl or sm, got ${suite}`);
+      return runStart(
+        {
+          dataDir: values['data-dir'] ?? env.FIELDPROOF_DATA_DIR ?? './data',
+          host: values.host ?? env.FIELDPROOF_HOST ?? '127.0.0.1',
+          mqttPort: numberOption(values['mqtt-port'] ?? env.FIELDPROOF_MQTT_PORT, 1883, 'mqtt-port'),
+          httpPort: numberOption(values['http-port'] ?? env.FIELDPROOF_HTTP_PORT, 8080, 'http-port'),
+          edgePort: numberOption(values['edge-port'] ?? env.FIELDPROOF_EDGE_PORT, 8081, 'edge-port'),
+          suite,
+          devicesPerKind: numberOption(values['devices-per-kind'], 2, 'devices-per-kind'),
+          ratePerDeviceHz: numberOption(values.rate, 1, 'rate'),
+          logLevel: values['log-level'] ?? env.FIELDPROOF_LOG_LEVEL ?? 'warn',
+        },
+        write,
+      );
+    }
+    case 'verify': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { trust: { type: 'string' } },
+      });
+      const bundle = positionals[0];
+      if (!bundle || !values.trust) {
+        write('usage: fieldproof verify <bundle.json> --trust <keys.json>');
+        return 2;
+      }
+      return runVerify(bundle, values.trust, write);
+    }
+    case 'simulate': {
+      const { runSimulate } = await import('./commands/simulate.ts');
+      return runSimulate(rest, write);
+    }
+    default:
+      write(usage);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`fieldproof: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

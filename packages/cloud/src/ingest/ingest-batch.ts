@@ -1,0 +1,268 @@
+import { hashLeaf, merkleRoot } from '@fieldproof/ledger';
+import {
+  type BatchLogEntry,
+  BatchUploadSchema,
+  bytesEqual,
+  canonicalize,
+  type ErrorCode,
+  FieldproofError,
+  fromBase64,
+  GENESIS_BATCH_HASH,
+  suiteHash,
+  toHex,
+  utf8,
+} from '@fieldproof/protocol';
+import type { CloudContext } from '../context.ts';
+import type { FrameInsert } from '../storage/sqlite/sqlite-store.ts';
+
+export interface IngestBatchParameters {
+  /** The raw request body (JSON of a BatchUpload). */
+  body: Uint8Array;
+  /** Where it came from, for the quarantine record (`http`, or a remote address). */
+  source: string;
+}
+
+export interface IngestBatchResult {
+  /** `accepted` the first time, `duplicate` when the same batch was accepted before (idempotent). */
+  status: 'accepted' | 'duplicate';
+  /** The edge's id. */
+  edgeId: string;
+  /** The batch's seq in the edge chain. */
+  batchSeq: number;
+  /** The batch entry's leaf index in the log. */
+  logIndex: number;
+  /** Frames in the batch (leaves under its root). */
+  frameCount: number;
+  /** Frames stored as facts (the rest were quarantined). */
+  framesStored: number;
+  /** Frames quarantined, with their codes (the first 100). */
+  framesRejected: { index: number; code: string; message: string }[];
+}
+
+/**
+ * Accept one edge batch: check the edge signature, the batch chain and the Merkle root (a failure
+ * rejects the whole batch: it is quarantined and counted, a typed error is thrown, nothing else
+ * changes); then check each frame — the edge may speak for its device, its signature, its rising
+ * seq — quarantining a failing frame with its own code while the rest land; then store the batch
+ * and its good frames and append the batch header to the log, all in one transaction.
+ */
+export async function ingestBatch(context: CloudContext, parameters: IngestBatchParameters): Promise<IngestBatchResult> {
+  const { store, config, suite } = context;
+  const receivedAtMs = context.clock();
+  let edgeId: string | null = null;
+  const fail = (error: FieldproofError): never => {
+    const keep = Math.min(parameters.body.length, config.limits.quarantinePayloadBytesMax);
+    store.quarantine({
+      receivedAtMs,
+      source: parameters.source,
+      code: error.code,
+      message: error.message,
+      edgeId,
+      payload: parameters.body.subarray(0, keep),
+      payloadBytes: parameters.body.length,
+    });
+    context.log.warn({ code: error.code, edgeId, details: error.details }, error.message);
+    throw error;
+  };
+
+  if (parameters.body.length > config.limits.batchBytesMax) {
+    fail(new FieldproofError('batch_oversize', `batch is ${parameters.body.length} bytes, over batchBytesMax ${config.limits.batchBytesMax}`));
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(parameters.body).toString('utf8'));
+  } catch (error) {
+    return fail(new FieldproofError('batch_malformed', `batch is not JSON: ${(error as Error).message}`));
+  }
+  const parsed = BatchUploadSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(
+      new FieldproofError('batch_malformed', `batch does not match the schema at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`),
+    );
+  }
+  const { batch, frames } = parsed.data;
+  const header = batch.header;
+  edgeId = header.edgeId;
+  if (frames.length > config.limits.batchFramesMax) {
+    fail(new FieldproofError('batch_oversize', `batch holds ${frames.length} frames, over batchFramesMax ${config.limits.batchFramesMax}`));
+  }
+  if (header.count !== frames.length) {
+    fail(new FieldproofError('batch_malformed', `header.count is ${header.count} but ${frames.length} frames were sent`));
+  }
+  if (header.suite !== suite) {
+    fail(new FieldproofError('batch_malformed', `batch uses suite ${header.suite}; this log uses ${suite}`));
+  }
+  const edge = store.edge(header.edgeId);
+  if (!edge) return fail(new FieldproofError('edge_unknown', `edge ${header.edgeId} is not registered`));
+
+  const headerSignature = fromBase64(batch.sig);
+  const frameLeafs = frames.map((frame) => canonicalize(frame));
+  const leafHashes = frameLeafs.map((text) => hashLeaf(suite, utf8(text)));
+  const devices = new Map<string, ReturnType<typeof store.device>>();
+  for (const frame of frames) {
+    if (!devices.has(frame.frame.deviceId)) devices.set(frame.frame.deviceId, store.device(frame.frame.deviceId));
+  }
+
+  // One bulk call checks the edge signature and every frame signature (a worker pool in production).
+  const items = [
+    {
+      alg: batch.alg,
+      publicKey: new Uint8Array(edge.public_key),
+      message: utf8(canonicalize(header)),
+      signature: headerSignature ?? new Uint8Array(0),
+    },
+  ];
+  const frameProblems: { index: number; code: string; message: string }[] = [];
+  const verifyIndexes: number[] = [];
+  frames.forEach((frame, index) => {
+    const device = devices.get(frame.frame.deviceId);
+    if (!device) {
+      frameProblems.push({ index, code: 'device_unknown', message: `device ${frame.frame.deviceId} is not registered` });
+      return;
+    }
+    if (device.edge_id !== header.edgeId) {
+      frameProblems.push({
+        index,
+        code: 'device_not_assigned_to_edge',
+        message: `device ${frame.frame.deviceId} belongs to edge ${device.edge_id}, not ${header.edgeId}`,
+      });
+      return;
+    }
+    if (device.alg !== frame.alg) {
+      frameProblems.push({ index, code: 'frame_signature_invalid', message: `device ${device.device_id} signs with ${device.alg}` });
+      return;
+    }
+    verifyIndexes.push(index);
+    items.push({
+      alg: frame.alg,
+      publicKey: new Uint8Array(device.public_key),
+      message: utf8(canonicalize(frame.frame)),
+      signature: fromBase64(frame.sig) ?? new Uint8Array(0),
+    });
+  });
+  const verdicts = await context.verifier.verifyMany(items);
+  if (edge.alg !== batch.alg || verdicts[0] !== true) {
+    fail(new FieldproofError('batch_signature_invalid', `the header signature does not verify against edge ${edge.edge_id}'s key`));
+  }
+  const root = fromBase64(header.root);
+  if (!root || !bytesEqual(root, merkleRoot(suite, leafHashes))) {
+    fail(new FieldproofError('batch_root_mismatch', 'the frames do not hash to the signed root'));
+  }
+  verifyIndexes.forEach((frameIndex, position) => {
+    if (verdicts[position + 1] !== true) {
+      const frame = frames[frameIndex];
+      frameProblems.push({
+        index: frameIndex,
+        code: 'frame_signature_invalid',
+        message: `signature of ${frame?.frame.deviceId} seq ${frame?.frame.seq} does not verify`,
+      });
+    }
+  });
+  const signedHeaderText = canonicalize(batch);
+  const batchHash = toHex(suiteHash(suite, utf8(signedHeaderText)));
+
+  // Everything from here runs synchronously in one transaction, so the chain and seq checks
+  // see exactly the state they write on.
+  const rejectedFrames: { index: number; code: string; message: string }[] = [];
+  let outcome: IngestBatchResult | FieldproofError;
+  try {
+    outcome = store.transaction((): IngestBatchResult | FieldproofError => {
+      const existing = store.batchBySeq(header.edgeId, header.batchSeq);
+      if (existing) {
+        if (existing.batch_hash === batchHash) {
+          return {
+            status: 'duplicate',
+            edgeId: header.edgeId,
+            batchSeq: header.batchSeq,
+            logIndex: existing.log_index,
+            frameCount: existing.frame_count,
+            framesStored: store.batchFrameCount(existing.id),
+            framesRejected: [],
+          };
+        }
+        return new FieldproofError('batch_conflict', `edge ${header.edgeId} already has a different batch ${header.batchSeq}`);
+      }
+      const head = store.edge(header.edgeId);
+      const expectedSeq = head?.last_batch_seq === null || head?.last_batch_seq === undefined ? 0 : head.last_batch_seq + 1;
+      const expectedPrevious = head?.last_batch_hash ?? GENESIS_BATCH_HASH;
+      if (header.batchSeq !== expectedSeq || header.previousBatchHash !== expectedPrevious) {
+        return new FieldproofError(
+          'batch_out_of_order',
+          `edge ${header.edgeId} must send batch ${expectedSeq} after ${expectedPrevious.slice(0, 16)}…, got ${header.batchSeq}`,
+          { expectedSeq, expectedPreviousBatchHash: expectedPrevious },
+        );
+      }
+      const lastSeqs = new Map<string, number>();
+      const rows: FrameInsert[] = [];
+      const problemByIndex = new Map(frameProblems.map((problem) => [problem.index, problem]));
+      for (let index = 0; index < frames.length; index++) {
+        const frame = (frames[index] as (typeof frames)[number]).frame;
+        let problem = problemByIndex.get(index);
+        const last = lastSeqs.get(frame.deviceId) ?? store.device(frame.deviceId)?.last_seq ?? null;
+        if (!problem && last !== null && frame.seq <= last) {
+          problem = { index, code: 'frame_replayed', message: `seq ${frame.seq} of ${frame.deviceId} is not above ${last}` };
+        }
+        if (problem) {
+          // The frame stays under the batch root (the edge signed it), but it is not stored as a
+          // fact: it is quarantined with its own code, and the rest of the batch lands.
+          rejectedFrames.push(problem);
+          const payload = utf8(frameLeafs[index] as string);
+          store.quarantine({
+            receivedAtMs,
+            source: `${parameters.source} batch ${header.edgeId}/${header.batchSeq} leaf ${index}`,
+            code: problem.code as ErrorCode,
+            message: problem.message,
+            edgeId: header.edgeId,
+            payload: payload.subarray(0, config.limits.quarantinePayloadBytesMax),
+            payloadBytes: payload.length,
+          });
+          continue;
+        }
+        lastSeqs.set(frame.deviceId, frame.seq);
+        rows.push({
+          id: toHex(leafHashes[index] as Uint8Array),
+          deviceId: frame.deviceId,
+          seq: frame.seq,
+          deviceTimeMs: frame.deviceTimeMs,
+          leafIndex: index,
+          body: frameLeafs[index] as string,
+        });
+      }
+      const entry: BatchLogEntry = { kind: 'batch', batch };
+      const staged = context.sequencer.stage('batch', utf8(canonicalize(entry)), receivedAtMs);
+      store.insertBatch(
+        {
+          edgeId: header.edgeId,
+          batchSeq: header.batchSeq,
+          batchHash,
+          header: signedHeaderText,
+          logIndex: staged.leafIndex,
+          leafHashes,
+        },
+        rows,
+        receivedAtMs,
+      );
+      for (const [deviceId, seq] of lastSeqs) store.setDeviceSeq(deviceId, seq);
+      store.setEdgeHead(header.edgeId, header.batchSeq, batchHash);
+      return {
+        status: 'accepted',
+        edgeId: header.edgeId,
+        batchSeq: header.batchSeq,
+        logIndex: staged.leafIndex,
+        frameCount: frames.length,
+        framesStored: rows.length,
+        framesRejected: rejectedFrames.slice(0, 100),
+      };
+    });
+  } catch (error) {
+    context.sequencer.discard();
+    throw error;
+  }
+  if (outcome instanceof FieldproofError) {
+    context.sequencer.discard();
+    return fail(outcome);
+  }
+  context.sequencer.adopt();
+  return outcome;
+}

@@ -1,0 +1,59 @@
+import { inclusionProofFromLeaves, proveInclusion } from '@fieldproof/ledger';
+import {
+  FieldproofError,
+  type FrameProofBundle,
+  SignedBatchHeaderSchema,
+  SignedFrameSchema,
+  toBase64,
+} from '@fieldproof/protocol';
+import type { CloudContext } from '../context.ts';
+
+export interface BuildFrameBundleParameters {
+  /** Frame id: hex leaf hash of the canonical signed frame. */
+  frameId: string;
+}
+
+/**
+ * Assemble the proof bundle of one frame: the signed frame, its inclusion in its edge-signed
+ * batch, the batch entry's inclusion in the log at the latest signed checkpoint, and that
+ * checkpoint. Throws `frame_not_found`, or `proof_not_ready` while no checkpoint covers it.
+ */
+export async function buildFrameBundle(context: CloudContext, parameters: BuildFrameBundleParameters): Promise<FrameProofBundle> {
+  const { store, suite } = context;
+  const frame = store.frame(parameters.frameId);
+  if (!frame) throw new FieldproofError('frame_not_found', `no frame ${parameters.frameId}`);
+  const batch = store.batchById(frame.batch_id);
+  if (!batch) throw new Error(`invariant violated: frame ${frame.id} names missing batch ${frame.batch_id}`);
+  const checkpoint = store.latestCheckpoint();
+  if (!checkpoint || checkpoint.size <= batch.log_index) {
+    throw new FieldproofError('proof_not_ready', `frame ${frame.id} is in log entry ${batch.log_index}; no signed checkpoint covers it yet`, {
+      logIndex: batch.log_index,
+      checkpointSize: checkpoint?.size ?? 0,
+    });
+  }
+  const leafHashes: Uint8Array[] = [];
+  for (let offset = 0; offset < batch.leaf_hashes.length; offset += 32) {
+    leafHashes.push(new Uint8Array(batch.leaf_hashes.subarray(offset, offset + 32)));
+  }
+  const batchProof = inclusionProofFromLeaves(suite, leafHashes, frame.leaf_index);
+  const logProof = await proveInclusion(suite, { leafIndex: batch.log_index, treeSize: checkpoint.size }, store);
+  return {
+    v: 1,
+    type: 'frame',
+    suite,
+    frameId: frame.id,
+    frame: SignedFrameSchema.parse(JSON.parse(frame.body)),
+    batch: {
+      header: SignedBatchHeaderSchema.parse(JSON.parse(batch.header)),
+      leafIndex: frame.leaf_index,
+      inclusionProof: batchProof.map(toBase64),
+    },
+    log: {
+      origin: context.origin,
+      leafIndex: batch.log_index,
+      treeSize: checkpoint.size,
+      inclusionProof: logProof.map(toBase64),
+    },
+    checkpoint: checkpoint.note,
+  };
+}

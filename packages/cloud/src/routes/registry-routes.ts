@@ -1,0 +1,68 @@
+import { fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { CloudContext } from '../context.ts';
+
+const EdgeBody = z.object({ edgeId: IdSchema, alg: SignatureAlgorithmSchema, publicKey: z.string().min(1) }).strict();
+const DeviceBody = z
+  .object({ deviceId: IdSchema, alg: SignatureAlgorithmSchema, publicKey: z.string().min(1), edgeId: IdSchema })
+  .strict();
+
+/** Registration of edges and devices (admin token required); reads of the registry. */
+export async function registryRoutes(app: FastifyInstance, context: CloudContext, requireAdmin: (authorization: string | undefined) => void) {
+  const { store } = context;
+  app.post('/v1/edges', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const body = EdgeBody.parse(request.body);
+    const publicKey = fromBase64(body.publicKey);
+    if (!publicKey) return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
+    const created = store.insertEdge(body.edgeId, body.alg, publicKey, context.clock());
+    const existing = store.edge(body.edgeId);
+    if (!created && existing && (existing.alg !== body.alg || !existing.public_key.equals(Buffer.from(publicKey)))) {
+      return reply
+        .code(409)
+        .send({ error: { code: 'request_invalid', message: `edge ${body.edgeId} is registered with another key; rotation comes with the identity lifecycle` } });
+    }
+    context.log.info({ edgeId: body.edgeId, created }, 'edge registered');
+    return reply.code(created ? 201 : 200).send({ edgeId: body.edgeId, created });
+  });
+  app.post('/v1/devices', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const body = DeviceBody.parse(request.body);
+    const publicKey = fromBase64(body.publicKey);
+    if (!publicKey) return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
+    if (!store.edge(body.edgeId)) {
+      return reply.code(400).send({ error: { code: 'edge_unknown', message: `edge ${body.edgeId} is not registered` } });
+    }
+    const created = store.insertDevice(body.deviceId, body.alg, publicKey, body.edgeId, context.clock());
+    const existing = store.device(body.deviceId);
+    if (
+      !created &&
+      existing &&
+      (existing.alg !== body.alg || existing.edge_id !== body.edgeId || !existing.public_key.equals(Buffer.from(publicKey)))
+    ) {
+      return reply
+        .code(409)
+        .send({ error: { code: 'request_invalid', message: `device ${body.deviceId} is registered with another key or edge` } });
+    }
+    context.log.info({ deviceId: body.deviceId, edgeId: body.edgeId, created }, 'device registered');
+    return reply.code(created ? 201 : 200).send({ deviceId: body.deviceId, created });
+  });
+  app.get('/v1/devices', async () => ({
+    items: store.devices().map((row) => ({
+      deviceId: row.device_id,
+      alg: row.alg,
+      publicKey: row.public_key.toString('base64'),
+      edgeId: row.edge_id,
+      lastSeq: row.last_seq,
+    })),
+  }));
+  app.get('/v1/edges', async () => ({
+    items: store.edges().map((row) => ({
+      edgeId: row.edge_id,
+      alg: row.alg,
+      publicKey: row.public_key.toString('base64'),
+      lastBatchSeq: row.last_batch_seq,
+    })),
+  }));
+}

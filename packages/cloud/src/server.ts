@@ -1,0 +1,145 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { FieldproofError, keyPairSigner, loadOrCreateKeyPair, suiteHash, toHex, verify } from '@fieldproof/protocol';
+import Fastify from 'fastify';
+import pino, { type Logger } from 'pino';
+import { ZodError } from 'zod';
+import { type CloudConfigInput, parseCloudConfig } from './config.ts';
+import type { BulkVerifier, CloudContext } from './context.ts';
+import { openLogSequencer } from './log/log-sequencer.ts';
+import { ingestRoutes } from './routes/ingest-routes.ts';
+import { proofRoutes } from './routes/proof-routes.ts';
+import { registryRoutes } from './routes/registry-routes.ts';
+import { statusRoutes } from './routes/status-routes.ts';
+import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
+import { publishCheckpoint, startCheckpointer } from './workers/checkpointer.ts';
+
+/** Verifies on the calling thread; the default when no pool is given. */
+export const inlineVerifier: BulkVerifier = {
+  async verifyMany(items) {
+    return items.map((item) => verify(item.alg, item.publicKey, item.message, item.signature));
+  },
+};
+
+/** Collaborators supplied by the hosting process. */
+export interface StartCloudOptions {
+  /** Logger; silent by default. */
+  log?: Logger;
+  /** Bulk signature verifier (a worker pool); inline by default. */
+  verifier?: BulkVerifier;
+  /** Clock in UTC ms. */
+  clock?: () => number;
+}
+
+/** A running cloud server. */
+export interface CloudServer {
+  /** Base URL of the API. */
+  url: string;
+  /** Bearer token for admin calls (registration); kept in the data folder, mode 0600. */
+  adminToken: string;
+  /** The log's checkpoint origin. */
+  origin: string;
+  /** Routes' and workers' shared context (for tests and the CLI). */
+  context: CloudContext;
+  /** Sign a checkpoint now if the log grew. */
+  checkpointNow(): number | undefined;
+  /** Stop the listener and workers, sign a last checkpoint, close the store. */
+  stop(): Promise<void>;
+}
+
+function loadOrCreateToken(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = randomBytes(32).toString('base64url');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+/**
+ * Start the cloud: open the store, load or create the log key and admin token, rebuild the log
+ * frontier, register routes, start the checkpoint worker and listen.
+ * Precondition: `dataDir` is writable and private to this server.
+ */
+export async function startCloudServer(input: CloudConfigInput, options: StartCloudOptions = {}): Promise<CloudServer> {
+  const config = parseCloudConfig(input);
+  mkdirSync(join(config.dataDir, 'keys'), { recursive: true, mode: 0o700 });
+  const logKey = loadOrCreateKeyPair(join(config.dataDir, 'keys', 'log-key.json'), config.logKeyAlg);
+  const adminToken = loadOrCreateToken(join(config.dataDir, 'keys', 'admin-token'));
+  const store = openSqliteStore(join(config.dataDir, 'cloud.db'), { synchronous: config.synchronous });
+  const storedSuite = store.getMeta('suite');
+  if (storedSuite && storedSuite !== config.suite) {
+    store.close();
+    throw new Error(`invalid cloud configuration:\n  cloud.suite: this log was created with suite ${storedSuite}; a log keeps one suite`);
+  }
+  store.setMeta('suite', config.suite);
+  const origin = config.origin ?? `fieldproof.local/log/${toHex(suiteHash('intl', logKey.publicKey)).slice(0, 16)}`;
+  const sequencer = await openLogSequencer(store, config.suite);
+  const log = options.log ?? pino({ level: 'silent' });
+  const context: CloudContext = {
+    config,
+    suite: config.suite,
+    store,
+    sequencer,
+    logSigner: keyPairSigner(logKey),
+    origin,
+    logKeyName: origin,
+    verifier: options.verifier ?? inlineVerifier,
+    log,
+    clock: options.clock ?? Date.now,
+  };
+  const expectedToken = Buffer.from(adminToken);
+  const requireAdmin = (authorization: string | undefined) => {
+    const given = Buffer.from((authorization ?? '').replace(/^Bearer /, ''));
+    if (given.length !== expectedToken.length || !timingSafeEqual(given, expectedToken)) {
+      throw new FieldproofError('unauthorized', 'this call needs the admin token (Authorization: Bearer …)');
+    }
+  };
+
+  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof FieldproofError) {
+      return reply.code(error.status).send({ error: { code: error.code, message: error.message, details: error.details } });
+    }
+    if (error instanceof ZodError) {
+      const issue = error.issues[0];
+      return reply.code(400).send({
+        error: { code: 'request_invalid', message: `${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}` },
+      });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: { code: status === 413 ? 'batch_oversize' : 'request_invalid', message: (error as Error).message } });
+    }
+    log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ error: { code: 'internal', message: 'an unexpected error; see the server log' } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } }),
+  );
+  await ingestRoutes(app, context);
+  await registryRoutes(app, context, requireAdmin);
+  await proofRoutes(app, context);
+  await statusRoutes(app, context);
+  const checkpointer = startCheckpointer(context);
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (error) {
+    await checkpointer.stop();
+    store.close();
+    throw error;
+  }
+  const address = app.server.address() as AddressInfo;
+  return {
+    url: `http://${config.http.host}:${address.port}`,
+    adminToken,
+    origin,
+    context,
+    checkpointNow: () => publishCheckpoint(context),
+    async stop() {
+      await app.close();
+      await checkpointer.stop();
+      store.close();
+    },
+  };
+}

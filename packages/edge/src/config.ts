@@ -1,0 +1,106 @@
+import { CryptoSuiteNameSchema, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import { z } from 'zod';
+
+/** One device this edge may speak for. */
+export const EdgeDeviceSchema = z
+  .object({
+    /** Device id, as in its frames. */
+    deviceId: IdSchema,
+    /** Algorithm of the device key. */
+    alg: SignatureAlgorithmSchema,
+    /** Raw public key, base64. */
+    publicKey: z.string().min(1),
+  })
+  .strict();
+export type EdgeDevice = z.infer<typeof EdgeDeviceSchema>;
+
+/** The edge gateway's configuration; validated at start, every default explicit. */
+export const EdgeConfigSchema = z
+  .object({
+    /** This edge's id, as registered with the cloud. */
+    edgeId: IdSchema,
+    /** Folder for the edge database and key. */
+    dataDir: z.string().min(1),
+    /** Hash suite of batch trees. */
+    suite: CryptoSuiteNameSchema.default('intl'),
+    /** Algorithm of the edge's own signing key (generated on first start). */
+    keyAlg: SignatureAlgorithmSchema.default('ed25519'),
+    /** MQTT acquisition: the broker where devices publish. Omit to run without MQTT. */
+    mqtt: z
+      .object({
+        /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
+        url: z.string().min(1),
+        /** Client id; fixed so the broker keeps the session and its unacknowledged frames. */
+        clientId: z.string().min(1).optional(),
+        /** Broker credentials. */
+        username: z.string().optional(),
+        password: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    /** HTTP intake and status API. Omit to run without it. */
+    http: z
+      .object({
+        /** Listen host. */
+        host: z.string().default('127.0.0.1'),
+        /** Listen port; 0 picks a free one. */
+        port: z.number().int().min(0).max(65535).default(8081),
+      })
+      .strict()
+      .optional(),
+    /** The cloud this edge uplinks to. */
+    cloud: z
+      .object({
+        /** Base URL of the cloud API, e.g. http://127.0.0.1:8080. */
+        url: z.string().url(),
+        /** Per-request timeout. */
+        timeoutMs: z.number().int().positive().default(15_000),
+        /** First retry delay; doubles per failure up to retryMaxMs, with jitter. */
+        retryBaseMs: z.number().int().positive().default(200),
+        /** Longest retry delay. */
+        retryMaxMs: z.number().int().positive().default(30_000),
+      })
+      .strict(),
+    /** When to close a batch: after intervalMs or framesMax frames, whichever comes first. */
+    batch: z
+      .object({
+        intervalMs: z.number().int().positive().default(1_000),
+        framesMax: z.number().int().min(1).max(10_000).default(2_000),
+      })
+      .strict()
+      .default({ intervalMs: 1_000, framesMax: 2_000 }),
+    /** Limits where data enters the edge. */
+    limits: z
+      .object({
+        /** Largest frame payload accepted, in bytes; larger ones are quarantined as frame_oversize. */
+        frameBytesMax: z.number().int().min(256).max(1_048_576).default(16_384),
+        /** Inbox rows verified per step. */
+        verifyChunkMax: z.number().int().min(1).max(100_000).default(2_000),
+        /** Bytes of a quarantined payload kept for inspection (the rest is cut, its length kept). */
+        quarantinePayloadBytesMax: z.number().int().min(0).default(65_536),
+      })
+      .strict()
+      .default({ frameBytesMax: 16_384, verifyChunkMax: 2_000, quarantinePayloadBytesMax: 65_536 }),
+    /**
+     * SQLite durability. `normal` (WAL) survives a process crash such as kill -9; `full` also
+     * survives power loss at the cost of an fsync per acknowledged frame.
+     */
+    synchronous: z.enum(['normal', 'full']).default('normal'),
+    /** On stop, how long to keep uplinking sealed batches before leaving them in the outbox. */
+    stopFlushTimeoutMs: z.number().int().min(0).default(5_000),
+    /** Devices this edge may speak for. */
+    devices: z.array(EdgeDeviceSchema).default([]),
+  })
+  .strict();
+export type EdgeConfig = z.infer<typeof EdgeConfigSchema>;
+export type EdgeConfigInput = z.input<typeof EdgeConfigSchema>;
+
+/** Validate a config, failing with a message that names each bad key. */
+export function parseEdgeConfig(input: unknown): EdgeConfig {
+  const result = EdgeConfigSchema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  edge.${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid edge configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,51 @@
+import { EventEmitter } from 'node:events';
+import type { SignatureAlgorithm, Signer } from '@fieldproof/protocol';
+import type { Logger } from 'pino';
+import type { EdgeConfig } from './config.ts';
+import type { EdgeStore } from './storage/edge-store.ts';
+
+/** One signature to check. */
+export interface VerifyItem {
+  alg: SignatureAlgorithm;
+  publicKey: Uint8Array;
+  message: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** Checks many signatures at once (a worker pool, or inline). */
+export interface BulkVerifier {
+  verifyMany(items: VerifyItem[]): Promise<boolean[]>;
+}
+
+/** What the extensions tell each other. */
+export interface EdgeEvents {
+  /** New rows in the inbox. */
+  raw: [];
+  /** A raw row was judged: accepted, or rejected with a code. */
+  verdict: [rawId: number, verdict: { accepted: true } | { accepted: false; code: string; message: string }];
+  /** Frames were accepted and wait for a batch. */
+  accepted: [count: number];
+  /** A signed batch entered the outbox. */
+  batched: [batchSeq: number];
+  /** The cloud accepted a batch. */
+  sent: [batchSeq: number];
+}
+
+/** The one object every extension gets: config, store, key, logger, clock and the event bus. */
+export interface EdgeContext {
+  config: EdgeConfig;
+  store: EdgeStore;
+  signer: Signer;
+  verifier: BulkVerifier;
+  log: Logger;
+  clock: () => number;
+  events: EventEmitter<EdgeEvents>;
+}
+
+/** An extension: one capability of the gateway, started and stopped by the host. */
+export interface EdgeExtension {
+  /** Name for logs. */
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

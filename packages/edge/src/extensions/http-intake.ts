@@ -1,0 +1,75 @@
+import type { AddressInfo } from 'node:net';
+import { ErrorCodes } from '@fieldproof/protocol';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { EdgeContext, EdgeExtension } from '../context.ts';
+
+/** The edge's HTTP listener: frame intake for HTTPS devices, and status and quarantine reads. */
+export function createHttpIntakeExtension(
+  context: EdgeContext,
+  status: () => Record<string, unknown>,
+): EdgeExtension & { address(): string | undefined } {
+  const { config, store, events } = context;
+  let app: FastifyInstance | undefined;
+  let address: string | undefined;
+  // Above the frame limit so an oversize frame is read, quarantined and counted, not cut off.
+  const bodyLimit = Math.max(config.limits.frameBytesMax * 4, 1_048_576);
+  const waiters = new Map<number, (verdict: { accepted: true } | { accepted: false; code: string; message: string }) => void>();
+  const onVerdict = (rawId: number, verdict: { accepted: true } | { accepted: false; code: string; message: string }) => {
+    const waiter = waiters.get(rawId);
+    if (waiter) {
+      waiters.delete(rawId);
+      waiter(verdict);
+    }
+  };
+
+  return {
+    name: 'http-intake',
+    address: () => address,
+    async start() {
+      const settings = config.http;
+      if (!settings) return;
+      app = Fastify({ bodyLimit, logger: false });
+      app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+      events.on('verdict', onVerdict);
+
+      app.post('/v1/frames', async (request, reply) => {
+        const payload = Buffer.isBuffer(request.body) ? request.body : Buffer.from(JSON.stringify(request.body ?? null));
+        const rawId = store.insertRaw(context.clock(), 'http', null, payload);
+        const verdict = await new Promise<{ accepted: true } | { accepted: false; code: string; message: string }>((resolve) => {
+          waiters.set(rawId, resolve);
+          events.emit('raw');
+        });
+        if (verdict.accepted) return reply.code(202).send({ accepted: true });
+        const status = ErrorCodes[verdict.code as keyof typeof ErrorCodes]?.status ?? 400;
+        return reply.code(status).send({ error: { code: verdict.code, message: verdict.message } });
+      });
+      app.get('/v1/status', async () => status());
+      app.get<{ Querystring: { after?: string; limit?: string } }>('/v1/quarantine', async (request) => {
+        const after = Number.parseInt(request.query.after ?? '0', 10) || 0;
+        const limit = Math.min(Math.max(Number.parseInt(request.query.limit ?? '100', 10) || 100, 1), 1000);
+        const rows = store.quarantine(after, limit);
+        return {
+          items: rows.map((row) => ({
+            id: row.id,
+            receivedAtMs: row.received_at_ms,
+            source: row.source,
+            topic: row.topic,
+            code: row.code,
+            message: row.message,
+            deviceId: row.device_id,
+            payloadBytes: row.payload_bytes,
+            payloadBase64: row.payload.toString('base64'),
+          })),
+          next: rows.length === limit ? rows[rows.length - 1]?.id : null,
+        };
+      });
+      await app.listen({ host: settings.host, port: settings.port });
+      const info = app.server.address() as AddressInfo;
+      address = `http://${settings.host}:${info.port}`;
+    },
+    async stop() {
+      events.off('verdict', onVerdict);
+      if (app) await app.close();
+    },
+  };
+}

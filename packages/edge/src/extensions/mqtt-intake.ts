@@ -1,0 +1,61 @@
+import { topics } from '@fieldproof/protocol';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { EdgeContext, EdgeExtension } from '../context.ts';
+
+/**
+ * MQTT acquisition: subscribes to every device's frames topic with QoS 1 in a persistent session
+ * and writes each payload to the durable inbox before mqtt.js sends the PUBACK, so a frame the
+ * broker hands over is never acknowledged before it is on disk. Verification happens after, in
+ * chunks (see verify.ts); a reject is quarantined, never dropped.
+ */
+export function createMqttIntakeExtension(context: EdgeContext): EdgeExtension {
+  const { config, store, events, log } = context;
+  let client: MqttClient | undefined;
+  return {
+    name: 'mqtt-intake',
+    async start() {
+      const settings = config.mqtt;
+      if (!settings) return;
+      client = mqtt.connect(settings.url, {
+        clientId: settings.clientId ?? `fieldproof-edge-${config.edgeId}`,
+        clean: false,
+        protocolVersion: 4,
+        reconnectPeriod: 1_000,
+        connectTimeout: 10_000,
+        ...(settings.username === undefined ? {} : { username: settings.username }),
+        ...(settings.password === undefined ? {} : { password: settings.password }),
+      });
+      // handleMessage runs before the PUBACK is sent; mqtt.js waits for its callback.
+      client.handleMessage = (packet, callback) => {
+        try {
+          const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+          store.insertRaw(context.clock(), 'mqtt', packet.topic, payload);
+          events.emit('raw');
+          callback();
+        } catch (error) {
+          // No PUBACK: the broker keeps the frame and delivers it again after reconnect.
+          log.error({ err: error }, 'could not store an incoming frame; not acknowledging it');
+          callback(error as Error);
+        }
+      };
+      const connected = client;
+      connected.on('error', (error) => log.warn({ err: error }, 'mqtt error'));
+      connected.on('connect', (connack) => {
+        log.info({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
+        connected.subscribe(topics.framesWildcard, { qos: 1 }, (error) => {
+          if (error) log.error({ err: error }, 'mqtt subscribe failed');
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`could not reach MQTT broker ${settings.url} within 10 s`)), 10_000);
+        connected.once('connect', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+    async stop() {
+      if (client) await client.endAsync();
+    },
+  };
+}

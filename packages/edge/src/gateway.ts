@@ -1,0 +1,146 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromBase64, keyPairSigner, loadOrCreateKeyPair, toBase64, verify } from '@fieldproof/protocol';
+import pino, { type Logger } from 'pino';
+import { type EdgeConfigInput, parseEdgeConfig } from './config.ts';
+import type { BulkVerifier, EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
+import { createBatchExtension } from './extensions/batch.ts';
+import { createHttpIntakeExtension } from './extensions/http-intake.ts';
+import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
+import { createUplinkExtension } from './extensions/uplink.ts';
+import { createVerifyExtension } from './extensions/verify.ts';
+import { openEdgeStore } from './storage/edge-store.ts';
+
+/** Verifies on the calling thread; the default when no pool is given. */
+export const inlineVerifier: BulkVerifier = {
+  async verifyMany(items) {
+    return items.map((item) => verify(item.alg, item.publicKey, item.message, item.signature));
+  },
+};
+
+/** Options that are not configuration: collaborators supplied by the process that hosts the edge. */
+export interface StartEdgeOptions {
+  /** Logger; a silent one by default. */
+  log?: Logger;
+  /** Bulk signature verifier (a worker pool); inline by default. */
+  verifier?: BulkVerifier;
+  /** Clock in UTC ms. */
+  clock?: () => number;
+}
+
+/** A running edge gateway. */
+export interface EdgeGateway {
+  /** The edge's id. */
+  edgeId: string;
+  /** The edge's public key and algorithm (register these with the cloud). */
+  publicKey: { alg: string; publicKey: string };
+  /** URL of the edge's HTTP listener, if enabled. */
+  httpUrl: string | undefined;
+  /** Counts for operators and tests. */
+  status(): EdgeStatus;
+  /** Verify everything in the inbox, seal a batch from what waits and wait for the outbox to empty. */
+  flush(): Promise<void>;
+  /** Stop every extension in reverse order and close the store. */
+  stop(): Promise<void>;
+}
+
+/** What the edge reports about itself. */
+export interface EdgeStatus {
+  edgeId: string;
+  inbox: number;
+  frames: number;
+  batches: number;
+  batchesSent: number;
+  outbox: { batches: number; frames: number; oldestAgeMs: number | null };
+  quarantined: number;
+  rejects: Record<string, number>;
+}
+
+/**
+ * Start an edge gateway: load or create its key, open its store, register the configured devices
+ * and start the extensions (verify, batch, uplink, then the intakes, so nothing arrives before the
+ * pipeline behind it runs). Precondition: `dataDir` is writable and private to this edge.
+ */
+export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdgeOptions = {}): Promise<EdgeGateway> {
+  const config = parseEdgeConfig(input);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const keyPair = loadOrCreateKeyPair(join(config.dataDir, 'edge-key.json'), config.keyAlg);
+  const store = openEdgeStore(join(config.dataDir, 'edge.db'), { synchronous: config.synchronous });
+  for (const device of config.devices) {
+    const publicKey = fromBase64(device.publicKey);
+    if (!publicKey) throw new Error(`invalid edge configuration: devices[${device.deviceId}].publicKey is not base64`);
+    store.upsertDevice(device.deviceId, device.alg, publicKey);
+  }
+  const context: EdgeContext = {
+    config,
+    store,
+    signer: keyPairSigner(keyPair),
+    verifier: options.verifier ?? inlineVerifier,
+    log: (options.log ?? pino({ level: 'silent' })).child({ edgeId: config.edgeId }),
+    clock: options.clock ?? Date.now,
+    events: new EventEmitter<EdgeEvents>(),
+  };
+  const status = (): EdgeStatus => {
+    const totals = store.totals();
+    const outbox = store.outboxStats();
+    return {
+      edgeId: config.edgeId,
+      inbox: store.rawCount(),
+      frames: totals.frames,
+      batches: totals.batches,
+      batchesSent: totals.batches_sent,
+      outbox: {
+        batches: outbox.batches,
+        frames: outbox.frames,
+        oldestAgeMs: outbox.oldest === null ? null : context.clock() - outbox.oldest,
+      },
+      quarantined: totals.quarantined,
+      rejects: store.rejectCounts(),
+    };
+  };
+  const verifyExtension = createVerifyExtension(context);
+  const batchExtension = createBatchExtension(context);
+  const uplinkExtension = createUplinkExtension(context);
+  const httpExtension = createHttpIntakeExtension(context, () => ({ ...status() }));
+  const mqttExtension = createMqttIntakeExtension(context);
+  const extensions: EdgeExtension[] = [verifyExtension, batchExtension, uplinkExtension, mqttExtension, httpExtension];
+  const started: EdgeExtension[] = [];
+  try {
+    for (const extension of extensions) {
+      await extension.start();
+      started.push(extension);
+      context.log.debug({ extension: extension.name }, 'extension started');
+    }
+  } catch (error) {
+    for (const extension of started.reverse()) await extension.stop();
+    store.close();
+    throw error;
+  }
+  return {
+    edgeId: config.edgeId,
+    publicKey: { alg: keyPair.alg, publicKey: toBase64(keyPair.publicKey) },
+    httpUrl: httpExtension.address(),
+    status,
+    async flush() {
+      await verifyExtension.drain();
+      batchExtension.flush();
+      await uplinkExtension.idle();
+    },
+    async stop() {
+      // Close the intakes first, then verify, seal and (briefly) uplink what they let in, so a
+      // clean stop leaves nothing waiting that a restart would have to pick up.
+      for (const extension of [httpExtension, mqttExtension]) {
+        if (started.includes(extension)) await extension.stop();
+      }
+      await verifyExtension.drain();
+      batchExtension.flush();
+      await Promise.race([uplinkExtension.idle(), new Promise((resolve) => setTimeout(resolve, config.stopFlushTimeoutMs).unref())]);
+      for (const extension of [uplinkExtension, batchExtension, verifyExtension]) {
+        if (started.includes(extension)) await extension.stop();
+        context.log.debug({ extension: extension.name }, 'extension stopped');
+      }
+      store.close();
+    },
+  };
+}
