@@ -4,7 +4,9 @@ import { utf8 } from './encoding.ts';
  * RFC 8785 JSON Canonicalization Scheme: object keys sorted by UTF-16 code units, no white
  * space, numbers in ECMAScript shortest form (which JSON.stringify already produces), strings
  * escaped as JSON.stringify does. Precondition: `value` is plain JSON data (no undefined inside
- * arrays, no NaN or Infinity, no bigint, no cycles); anything else throws.
+ * arrays, no NaN or Infinity, no bigint, no cycles); anything else throws. Lone surrogates
+ * are escaped (`\ud800`) rather than rejected; RFC 8785 §3.1 excludes them, so the schemas
+ * (FrameSchema) reject them where data enters.
  */
 export function canonicalize(value: unknown): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);

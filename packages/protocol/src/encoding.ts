@@ -9,7 +9,11 @@ export function toBase64(bytes: Uint8Array): string {
 /** Strict base64 decode: returns undefined for anything that is not canonical padded base64. */
 export function fromBase64(text: string): Uint8Array | undefined {
   if (!base64Pattern.test(text)) return undefined;
-  return new Uint8Array(Buffer.from(text, 'base64'));
+  const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+  // The pattern admits non-zero pad bits (`QR==` decodes like `QQ==`). Two spellings of one
+  // signature are malleability: anything keyed on the text (a frame id, a replay check) would
+  // see two frames. Only the canonical spelling is accepted.
+  return toBase64(bytes) === text ? bytes : undefined;
 }
 
 /** Lower-case hex. */

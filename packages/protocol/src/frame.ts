@@ -14,15 +14,21 @@ const base64 = z
 export const Base64Schema = base64;
 export const HashHexSchema = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits');
 
+// In `u` mode a surrogate pair is one code point, so only a lone surrogate matches.
+const loneSurrogate = /\p{Surrogate}/u;
+/** Text that RFC 8785 can canonicalize: I-JSON (RFC 7493) strings hold no lone surrogates. */
+const wellFormedText = (text: string): boolean => !loneSurrogate.test(text);
+const wellFormedMessage = 'a string with a lone surrogate (not I-JSON, RFC 8785 §3.1)';
+
 /** One measured value. `kind` names the quantity (`weight`, `gps.lat`), `unit` its unit (`kg`). */
 export const ReadingSchema = z
   .object({
     /** What was measured, e.g. `weight`, `power`, `temperature`, `gps.lat`, `rfid.tag`. */
     kind: z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/),
     /** The value: a finite number, a boolean or a short string (an RFID tag id). */
-    value: z.union([z.number().finite(), z.boolean(), z.string().max(256)]),
+    value: z.union([z.number().finite(), z.boolean(), z.string().max(256).refine(wellFormedText, wellFormedMessage)]),
     /** Unit of `value` (`kg`, `W`, `degC`, `deg`); omitted for unitless values. */
-    unit: z.string().max(16).optional(),
+    unit: z.string().max(16).refine(wellFormedText, wellFormedMessage).optional(),
   })
   .strict();
 export type Reading = z.infer<typeof ReadingSchema>;

@@ -75,7 +75,7 @@ export function generateKeyPair(alg: SignatureAlgorithm): KeyPair {
     };
   }
   if (alg === 'ed25519') {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const { privateKey } = generateKeyPairSync('ed25519');
     const jwk = privateKey.export({ format: 'jwk' });
     return { alg, publicKey: fromB64url(jwk.x as string), privateKey: fromB64url(jwk.d as string) };
   }
@@ -128,6 +128,8 @@ export function verify(
       return false;
     }
   }
+  // Data from the wire may name an algorithm outside the union: never fall through to P-256.
+  if (alg !== 'ed25519' && alg !== 'ecdsa-p256') return false;
   const key = nodePublicKey(alg, publicKey);
   if (!key) return false;
   try {
