@@ -65,7 +65,11 @@ export async function createEmbeddedBench(options: { dataDir: string; deviceCoun
       cloud: { url: cloud.url },
       batch: { intervalMs: 200, framesMax: 2_000 },
       limits: { verifyChunkMax: 2_000 },
-      devices: devices.map((device) => ({ deviceId: device.deviceId, alg: 'ed25519', publicKey: toBase64(device.keyPair.publicKey) })),
+      devices: devices.map((device) => ({
+        deviceId: device.deviceId,
+        alg: 'ed25519',
+        publicKey: toBase64(device.keyPair.publicKey),
+      })),
     },
     { verifier: pool },
   );
@@ -79,7 +83,12 @@ export async function createEmbeddedBench(options: { dataDir: string; deviceCoun
   };
   await admin('/v1/edges', { edgeId: 'bench-edge', ...edge.publicKey });
   for (const device of devices) {
-    await admin('/v1/devices', { deviceId: device.deviceId, alg: 'ed25519', publicKey: toBase64(device.keyPair.publicKey), edgeId: 'bench-edge' });
+    await admin('/v1/devices', {
+      deviceId: device.deviceId,
+      alg: 'ed25519',
+      publicKey: toBase64(device.keyPair.publicKey),
+      edgeId: 'bench-edge',
+    });
   }
 
   // Pre-sign every frame, round-robin over devices, with realistic readings.
@@ -103,7 +112,10 @@ export async function createEmbeddedBench(options: { dataDir: string; deviceCoun
   const groups: { topic: string; payload: string }[][] = Array.from({ length: publisherConnections }, () => []);
   frames.forEach((frame, index) => {
     const deviceIndex = index % devices.length;
-    groups[deviceIndex % publisherConnections]?.push({ topic: topics.frames(frame.frame.deviceId), payload: JSON.stringify(frame) });
+    groups[deviceIndex % publisherConnections]?.push({
+      topic: topics.frames(frame.frame.deviceId),
+      payload: JSON.stringify(frame),
+    });
   });
 
   return {
@@ -120,7 +132,8 @@ export async function createEmbeddedBench(options: { dataDir: string; deviceCoun
       const started = performance.now();
       const chunk = 2_000;
       const results: Promise<boolean[]>[] = [];
-      for (let offset = 0; offset < items.length; offset += chunk) results.push(pool.verifyMany(items.slice(offset, offset + chunk)));
+      for (let offset = 0; offset < items.length; offset += chunk)
+        results.push(pool.verifyMany(items.slice(offset, offset + chunk)));
       const verdicts = (await Promise.all(results)).flat();
       const seconds = (performance.now() - started) / 1000;
       if (!verdicts.every(Boolean)) throw new Error('a pre-signed frame failed verification');
@@ -139,7 +152,12 @@ export async function createEmbeddedBench(options: { dataDir: string; deviceCoun
         if (received === frames.length) done();
       });
       await subscriber.subscribeAsync('bench/raw/+', { qos: 1 });
-      const rawGroups = groups.map((group) => group.map((message) => ({ topic: message.topic.replace('fieldproof/v1/frames/', 'bench/raw/'), payload: message.payload })));
+      const rawGroups = groups.map((group) =>
+        group.map((message) => ({
+          topic: message.topic.replace('fieldproof/v1/frames/', 'bench/raw/'),
+          payload: message.payload,
+        })),
+      );
       const started = performance.now();
       await publishAll(broker.url, rawGroups);
       await all;
@@ -160,7 +178,13 @@ export async function createEmbeddedBench(options: { dataDir: string; deviceCoun
       const seconds = (performance.now() - started) / 1000;
       const totals = cloud.context.store.totals();
       if (totals.quarantined !== 0 || edge.status().quarantined !== 0) throw new Error('a good frame was rejected');
-      return { frames: totals.frames, seconds, framesPerSecond: totals.frames / seconds, batches: totals.batches, logSize: cloud.context.sequencer.size };
+      return {
+        frames: totals.frames,
+        seconds,
+        framesPerSecond: totals.frames / seconds,
+        batches: totals.batches,
+        logSize: cloud.context.sequencer.size,
+      };
     },
     async close() {
       await edge.stop();

@@ -15,22 +15,32 @@ const framesTotal = Number(process.env.BENCH_FRAMES ?? 40_000);
 const deviceCount = Number(process.env.BENCH_DEVICES ?? 100);
 
 const machine = describeMachine();
-console.log(`bench:ingest on ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.date}`);
+console.log(
+  `bench:ingest on ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.date}`,
+);
 console.log(`  ${framesTotal} frames from ${deviceCount} devices (Ed25519), frames pre-signed\n`);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-bench-ingest-'));
 const bench = await createEmbeddedBench({ dataDir, deviceCount, framesTotal });
 try {
   const verifyPerSecond = await bench.rawVerifyRate();
-  console.log(`  (a) raw verification, ${bench.threads} threads:   ${Math.round(verifyPerSecond).toLocaleString('en')} signatures/s`);
+  console.log(
+    `  (a) raw verification, ${bench.threads} threads:   ${Math.round(verifyPerSecond).toLocaleString('en')} signatures/s`,
+  );
   const mqttPerSecond = await bench.rawMqttRate();
   console.log(`  (b) raw MQTT QoS 1 through the broker: ${Math.round(mqttPerSecond).toLocaleString('en')} messages/s`);
   const endToEnd = await bench.endToEndRate();
-  console.log(`  (c) end to end, stored and logged:     ${Math.round(endToEnd.framesPerSecond).toLocaleString('en')} frames/s`);
-  console.log(`      (${endToEnd.frames} frames in ${endToEnd.seconds.toFixed(2)} s, ${endToEnd.batches} batches, log size ${endToEnd.logSize})`);
+  console.log(
+    `  (c) end to end, stored and logged:     ${Math.round(endToEnd.framesPerSecond).toLocaleString('en')} frames/s`,
+  );
+  console.log(
+    `      (${endToEnd.frames} frames in ${endToEnd.seconds.toFixed(2)} s, ${endToEnd.batches} batches, log size ${endToEnd.logSize})`,
+  );
   const ratioVerify = endToEnd.framesPerSecond / verifyPerSecond;
   const ratioMqtt = endToEnd.framesPerSecond / mqttPerSecond;
-  console.log(`\n  end to end ÷ raw verification = ${ratioVerify.toFixed(3)}   (target ≥ 0.5; each frame is verified twice: edge and cloud)`);
+  console.log(
+    `\n  end to end ÷ raw verification = ${ratioVerify.toFixed(3)}   (target ≥ 0.5; each frame is verified twice: edge and cloud)`,
+  );
   console.log(`  end to end ÷ raw MQTT         = ${ratioMqtt.toFixed(3)}`);
   const path = writeResults('ingest', {
     framesTotal,

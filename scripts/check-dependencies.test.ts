@@ -23,7 +23,7 @@ describe('check-dependencies', () => {
       'packages/edge/src/a.ts': "import { x } from '@fieldproof/cloud';\n",
       'packages/cloud/src/b.ts': "import { y } from '../../edge/src/a.ts';\n",
       'packages/ledger/src/c.ts': "import { readFileSync } from 'node:fs';\n",
-      'packages/protocol/src/d.ts': "export const z = 1;\n",
+      'packages/protocol/src/d.ts': 'export const z = 1;\n',
     });
     const violations = findViolations(root);
     expect(violations).toHaveLength(3);

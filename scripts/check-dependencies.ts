@@ -21,7 +21,8 @@ export const allowed: Record<string, readonly string[]> = {
 
 /** Packages that do no I/O of their own: node:fs, node:net and friends are refused there. */
 const noInputOutput = new Set(['ledger', 'finance']);
-const inputOutputModules = /^(node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster|tls)$/;
+const inputOutputModules =
+  /^(node:)?(fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster|tls)$/;
 
 function sourceFiles(folder: string): string[] {
   const files: string[] = [];
@@ -38,13 +39,16 @@ function sourceFiles(folder: string): string[] {
 export function findViolations(root: string): string[] {
   const packagesFolder = join(root, 'packages');
   const violations: string[] = [];
-  const importPattern = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|import\s*['"]([^'"]+)['"]/g;
+  const importPattern =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|import\s*['"]([^'"]+)['"]/g;
   for (const name of readdirSync(packagesFolder)) {
     const packageFolder = join(packagesFolder, name);
     if (!statSync(packageFolder).isDirectory()) continue;
     const permitted = allowed[name];
     if (!permitted) {
-      violations.push(`packages/${name}: not a package the architecture knows; add it to scripts/check-dependencies.ts`);
+      violations.push(
+        `packages/${name}: not a package the architecture knows; add it to scripts/check-dependencies.ts`,
+      );
       continue;
     }
     for (const file of sourceFiles(packageFolder)) {
@@ -57,12 +61,16 @@ export function findViolations(root: string): string[] {
         if (ours) {
           const target = ours[1] as string;
           if (target !== name && !permitted.includes(target)) {
-            violations.push(`${where}: ${name} must not import @fieldproof/${target} (allowed: ${permitted.join(', ') || 'none'})`);
+            violations.push(
+              `${where}: ${name} must not import @fieldproof/${target} (allowed: ${permitted.join(', ') || 'none'})`,
+            );
           }
         } else if (specifier.startsWith('.')) {
           const target = resolve(file, '..', specifier);
           if (!target.startsWith(packageFolder + sep)) {
-            violations.push(`${where}: relative import ${specifier} leaves package ${name}; import its package instead`);
+            violations.push(
+              `${where}: relative import ${specifier} leaves package ${name}; import its package instead`,
+            );
           }
         } else if (noInputOutput.has(name) && !isTest && inputOutputModules.test(specifier)) {
           violations.push(`${where}: ${name} does no I/O of its own but imports ${specifier}`);

@@ -44,7 +44,9 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       const cloudUrl = embedded.cloud.url;
       const perDevice = await waitFor('3 logged frames from every device', async () => {
         const lists = await Promise.all(
-          embedded.devices.map((device) => getJson<FrameList>(`${cloudUrl}/v1/frames?deviceId=${device.deviceId}&limit=3`)),
+          embedded.devices.map((device) =>
+            getJson<FrameList>(`${cloudUrl}/v1/frames?deviceId=${device.deviceId}&limit=3`),
+          ),
         );
         return lists.every((list) => list.items.length >= 3) ? lists : undefined;
       });
@@ -88,7 +90,9 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
     try {
       await reopened.edge.flush();
       const status = await waitFor('a checkpoint of the whole log', async () => {
-        const current = await getJson<{ logSize: number; batches: number; checkpointSize: number }>(`${reopened.cloud.url}/v1/status`);
+        const current = await getJson<{ logSize: number; batches: number; checkpointSize: number }>(
+          `${reopened.cloud.url}/v1/status`,
+        );
         return current.checkpointSize === current.logSize ? current : undefined;
       });
       const edgeStatus = reopened.edge.status();

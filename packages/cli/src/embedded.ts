@@ -13,6 +13,7 @@ import {
 import { type EdgeGateway, startEdgeGateway } from '@fieldproof/edge';
 import {
   type CryptoSuiteName,
+  createVerifyPool,
   keyPairSigner,
   loadOrCreateKeyPair,
   type SignatureAlgorithm,
@@ -103,7 +104,15 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? pino({ level: 'silent' });
   const edgeId = 'edge-1';
-  const broker = await startEmbeddedBroker({ host, port: options.mqttPort ?? 1883 });
+  // One pool of verification threads (one per core) serves the edge and the cloud.
+  const verifier = createVerifyPool();
+  let broker: EmbeddedBroker;
+  try {
+    broker = await startEmbeddedBroker({ host, port: options.mqttPort ?? 1883 });
+  } catch (error) {
+    await verifier.close();
+    throw error;
+  }
   let cloud: CloudServer;
   try {
     cloud = await startCloudServer(
@@ -113,10 +122,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         http: { host, port: options.httpPort ?? 8080 },
         checkpointIntervalMs: options.checkpointIntervalMs ?? 1_000,
       },
-      { log: log.child({ service: 'cloud' }) },
+      { log: log.child({ service: 'cloud' }), verifier },
     );
   } catch (error) {
     await broker.close();
+    await verifier.close();
     if (isAddressInUse(error)) throw new PortInUseError('cloud http', options.httpPort ?? 8080, '--http-port');
     throw error;
   }
@@ -138,11 +148,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
           publicKey: toBase64(device.signer.publicKey),
         })),
       },
-      { log: log.child({ service: 'edge' }) },
+      { log: log.child({ service: 'edge' }), verifier },
     );
   } catch (error) {
     await cloud.stop();
     await broker.close();
+    await verifier.close();
     if (isAddressInUse(error)) throw new PortInUseError('edge http', options.edgePort ?? 8081, '--edge-port');
     throw error;
   }
@@ -160,6 +171,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     await edge.stop();
     await cloud.stop();
     await broker.close();
+    await verifier.close();
     throw error;
   }
 
@@ -188,6 +200,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       await edge.stop();
       await cloud.stop();
       await broker.close();
+      await verifier.close();
     },
   };
 }

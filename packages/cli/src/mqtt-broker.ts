@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { isAddressInUse, PortInUseError } from './port-in-use-error.ts';
 
@@ -16,7 +16,11 @@ export interface EmbeddedBroker {
  * Start Aedes on `host:port` (0 picks a free port). Throws PortInUseError, naming the flag to
  * change, if the port is taken.
  */
-export async function startEmbeddedBroker(options: { host: string; port: number; flag?: string }): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(options: {
+  host: string;
+  port: number;
+  flag?: string;
+}): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({ maxTopicLevels: 16 });
   const server: Server = createServer(broker.handle);
   try {

@@ -34,10 +34,26 @@ const deviceA = generateKeyPair('ed25519');
 const deviceB = generateKeyPair('ecdsa-p256');
 const deviceForeign = generateKeyPair('ed25519'); // registered to edge-2, but edge-1 forwards it
 const deviceUnknown = generateKeyPair('ed25519'); // known to nobody
-const clientA = createDeviceClient({ deviceId: 'dev-a', signer: keyPairSigner(deviceA), seqStore: createMemorySeqStore(1) });
-const clientB = createDeviceClient({ deviceId: 'dev-b', signer: keyPairSigner(deviceB), seqStore: createMemorySeqStore(1) });
-const clientForeign = createDeviceClient({ deviceId: 'dev-x', signer: keyPairSigner(deviceForeign), seqStore: createMemorySeqStore(1) });
-const clientUnknown = createDeviceClient({ deviceId: 'dev-u', signer: keyPairSigner(deviceUnknown), seqStore: createMemorySeqStore(1) });
+const clientA = createDeviceClient({
+  deviceId: 'dev-a',
+  signer: keyPairSigner(deviceA),
+  seqStore: createMemorySeqStore(1),
+});
+const clientB = createDeviceClient({
+  deviceId: 'dev-b',
+  signer: keyPairSigner(deviceB),
+  seqStore: createMemorySeqStore(1),
+});
+const clientForeign = createDeviceClient({
+  deviceId: 'dev-x',
+  signer: keyPairSigner(deviceForeign),
+  seqStore: createMemorySeqStore(1),
+});
+const clientUnknown = createDeviceClient({
+  deviceId: 'dev-u',
+  signer: keyPairSigner(deviceUnknown),
+  seqStore: createMemorySeqStore(1),
+});
 
 async function admin(path: string, body: Record<string, string>): Promise<void> {
   const response = await fetch(`${cloud.url}${path}`, {
@@ -70,10 +86,29 @@ beforeAll(async () => {
     ],
   });
   await admin('/v1/edges', { edgeId: 'edge-1', ...edge.publicKey });
-  await admin('/v1/edges', { edgeId: 'edge-2', alg: 'ed25519', publicKey: toBase64(generateKeyPair('ed25519').publicKey) });
-  await admin('/v1/devices', { deviceId: 'dev-a', alg: 'ed25519', publicKey: toBase64(deviceA.publicKey), edgeId: 'edge-1' });
-  await admin('/v1/devices', { deviceId: 'dev-b', alg: 'ecdsa-p256', publicKey: toBase64(deviceB.publicKey), edgeId: 'edge-1' });
-  await admin('/v1/devices', { deviceId: 'dev-x', alg: 'ed25519', publicKey: toBase64(deviceForeign.publicKey), edgeId: 'edge-2' });
+  await admin('/v1/edges', {
+    edgeId: 'edge-2',
+    alg: 'ed25519',
+    publicKey: toBase64(generateKeyPair('ed25519').publicKey),
+  });
+  await admin('/v1/devices', {
+    deviceId: 'dev-a',
+    alg: 'ed25519',
+    publicKey: toBase64(deviceA.publicKey),
+    edgeId: 'edge-1',
+  });
+  await admin('/v1/devices', {
+    deviceId: 'dev-b',
+    alg: 'ecdsa-p256',
+    publicKey: toBase64(deviceB.publicKey),
+    edgeId: 'edge-1',
+  });
+  await admin('/v1/devices', {
+    deviceId: 'dev-x',
+    alg: 'ed25519',
+    publicKey: toBase64(deviceForeign.publicKey),
+    edgeId: 'edge-2',
+  });
   client = await mqtt.connectAsync(broker.url, { clientId: 'reject-test-publisher' });
 });
 
@@ -176,9 +211,9 @@ describe('reject paths through the real broker, edge and cloud', () => {
     expect(edgeStatus.frames).toBe(good.length + 1); // the good frames and dev-x's, which only the cloud can refuse
 
     // Each reject is kept for inspection with its code and the payload as it arrived.
-    const edgeQuarantine = await getJson<{ items: { code: string; deviceId: string | null; payloadBytes: number; payloadBase64: string }[] }>(
-      `${edge.httpUrl}/v1/quarantine`,
-    );
+    const edgeQuarantine = await getJson<{
+      items: { code: string; deviceId: string | null; payloadBytes: number; payloadBase64: string }[];
+    }>(`${edge.httpUrl}/v1/quarantine`);
     expect(edgeQuarantine.items.map((item) => item.code).sort()).toEqual([
       'device_unknown',
       'frame_malformed',
@@ -192,7 +227,10 @@ describe('reject paths through the real broker, edge and cloud', () => {
     const replayed = edgeQuarantine.items.find((item) => item.code === 'frame_replayed');
     expect(Buffer.from(replayed?.payloadBase64 ?? '', 'base64').toString()).toBe(json(a3));
     const cloudQuarantine = await getJson<{ items: { code: string; edgeId: string }[] }>(`${cloud.url}/v1/quarantine`);
-    expect(cloudQuarantine.items.map((item) => item.code).sort()).toEqual(['batch_signature_invalid', 'device_not_assigned_to_edge']);
+    expect(cloudQuarantine.items.map((item) => item.code).sort()).toEqual([
+      'batch_signature_invalid',
+      'device_not_assigned_to_edge',
+    ]);
 
     // And each good frame's proof verifies.
     const trust = await getJson<TrustFile>(`${cloud.url}/v1/trust`);

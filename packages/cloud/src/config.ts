@@ -26,7 +26,11 @@ export const CloudConfigSchema = z
     limits: z
       .object({
         /** Largest batch upload body in bytes. */
-        batchBytesMax: z.number().int().min(1024).default(32 * 1024 * 1024),
+        batchBytesMax: z
+          .number()
+          .int()
+          .min(1024)
+          .default(32 * 1024 * 1024),
         /** Most frames in one batch. */
         batchFramesMax: z.number().int().min(1).max(100_000).default(10_000),
         /** Bytes of a rejected payload kept in quarantine. */
@@ -35,7 +39,12 @@ export const CloudConfigSchema = z
         pageSizeMax: z.number().int().min(1).default(1_000),
       })
       .strict()
-      .default({ batchBytesMax: 32 * 1024 * 1024, batchFramesMax: 10_000, quarantinePayloadBytesMax: 65_536, pageSizeMax: 1_000 }),
+      .default({
+        batchBytesMax: 32 * 1024 * 1024,
+        batchFramesMax: 10_000,
+        quarantinePayloadBytesMax: 65_536,
+        pageSizeMax: 1_000,
+      }),
     /** SQLite durability: `normal` survives a process crash, `full` also power loss. */
     synchronous: z.enum(['normal', 'full']).default('normal'),
   })

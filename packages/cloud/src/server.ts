@@ -70,7 +70,9 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   const storedSuite = store.getMeta('suite');
   if (storedSuite && storedSuite !== config.suite) {
     store.close();
-    throw new Error(`invalid cloud configuration:\n  cloud.suite: this log was created with suite ${storedSuite}; a log keeps one suite`);
+    throw new Error(
+      `invalid cloud configuration:\n  cloud.suite: this log was created with suite ${storedSuite}; a log keeps one suite`,
+    );
   }
   store.setMeta('suite', config.suite);
   const origin = config.origin ?? `fieldproof.local/log/${toHex(suiteHash('intl', logKey.publicKey)).slice(0, 16)}`;
@@ -99,17 +101,24 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof FieldproofError) {
-      return reply.code(error.status).send({ error: { code: error.code, message: error.message, details: error.details } });
+      return reply
+        .code(error.status)
+        .send({ error: { code: error.code, message: error.message, details: error.details } });
     }
     if (error instanceof ZodError) {
       const issue = error.issues[0];
       return reply.code(400).send({
-        error: { code: 'request_invalid', message: `${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}` },
+        error: {
+          code: 'request_invalid',
+          message: `${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`,
+        },
       });
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
-      return reply.code(status).send({ error: { code: status === 413 ? 'batch_oversize' : 'request_invalid', message: (error as Error).message } });
+      return reply.code(status).send({
+        error: { code: status === 413 ? 'batch_oversize' : 'request_invalid', message: (error as Error).message },
+      });
     }
     log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'internal', message: 'an unexpected error; see the server log' } });

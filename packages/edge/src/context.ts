@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type { SignatureAlgorithm, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import type { EdgeConfig } from './config.ts';

@@ -135,7 +135,10 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       }
       await verifyExtension.drain();
       batchExtension.flush();
-      await Promise.race([uplinkExtension.idle(), new Promise((resolve) => setTimeout(resolve, config.stopFlushTimeoutMs).unref())]);
+      await Promise.race([
+        uplinkExtension.idle(),
+        new Promise((resolve) => setTimeout(resolve, config.stopFlushTimeoutMs).unref()),
+      ]);
       for (const extension of [uplinkExtension, batchExtension, verifyExtension]) {
         if (started.includes(extension)) await extension.stop();
         context.log.debug({ extension: extension.name }, 'extension stopped');

@@ -1,5 +1,6 @@
 export * from './batch.ts';
 export * from './bundle.ts';
+export * from './canonical-frame.ts';
 export * from './canonical-json.ts';
 export * from './crypto/index.ts';
 export * from './encoding.ts';

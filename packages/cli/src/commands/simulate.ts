@@ -46,7 +46,9 @@ export async function runSimulate(args: string[], write: (line: string) => void)
     ...(durationS > 0 ? { durationMs: durationS * 1000 } : {}),
     signal: controller.signal,
     onProgress: (progress) =>
-      write(`  ${Math.round(progress.elapsedMs / 1000)} s: sent ${progress.sent}, acknowledged ${progress.acknowledged}, failed ${progress.failed}`),
+      write(
+        `  ${Math.round(progress.elapsedMs / 1000)} s: sent ${progress.sent}, acknowledged ${progress.acknowledged}, failed ${progress.failed}`,
+      ),
   });
   write(`done: sent ${result.sent}, acknowledged ${result.acknowledged}, failed ${result.failed}`);
   return result.failed === 0 ? 0 : 1;

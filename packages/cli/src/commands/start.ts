@@ -51,7 +51,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   write(`  Cloud API       ${cloud.url}   (status: ${cloud.url}/v1/status)`);
   write(`  Edge gateway    ${edge.httpUrl ?? '(no HTTP)'}   (status: ${edge.httpUrl}/v1/status)`);
   write(`  Log origin      ${cloud.origin}`);
-  write(`  Demo site       ${devices.length} simulated devices: ${devices.map((device) => device.deviceId).join(', ')}`);
+  write(
+    `  Demo site       ${devices.length} simulated devices: ${devices.map((device) => device.deviceId).join(', ')}`,
+  );
   write('');
   write('  Fetch a proof of the newest frame and verify it offline:');
   write(`    curl -s ${cloud.url}/v1/trust > trust.json`);

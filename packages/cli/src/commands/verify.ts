@@ -23,12 +23,16 @@ export function runVerify(bundlePath: string, trustPath: string, write: (line: s
   }
   const trust = TrustFileSchema.safeParse(trustJson);
   if (!trust.success) {
-    write(`trust file ${trustPath} is not valid: ${trust.error.issues[0]?.path.join('.')}: ${trust.error.issues[0]?.message}`);
+    write(
+      `trust file ${trustPath} is not valid: ${trust.error.issues[0]?.path.join('.')}: ${trust.error.issues[0]?.message}`,
+    );
     return 2;
   }
   const report = verifyFrameBundle(bundle, trust.data);
   for (const step of report.steps) {
-    write(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step.padEnd(22)} ${step.ok ? step.message : `${step.code ?? ''}: ${step.message}`}`);
+    write(
+      `${step.ok ? 'ok  ' : 'FAIL'} ${step.step.padEnd(22)} ${step.ok ? step.message : `${step.code ?? ''}: ${step.message}`}`,
+    );
   }
   const failed = report.steps.find((step) => !step.ok);
   write(report.ok ? 'verified: every step passed' : `NOT verified: failed at step ${failed?.step ?? '?'}`);

@@ -4,6 +4,7 @@ import {
   BatchUploadSchema,
   bytesEqual,
   canonicalize,
+  canonicalizeSignedFrame,
   type ErrorCode,
   FieldproofError,
   fromBase64,
@@ -46,7 +47,10 @@ export interface IngestBatchResult {
  * seq — quarantining a failing frame with its own code while the rest land; then store the batch
  * and its good frames and append the batch header to the log, all in one transaction.
  */
-export async function ingestBatch(context: CloudContext, parameters: IngestBatchParameters): Promise<IngestBatchResult> {
+export async function ingestBatch(
+  context: CloudContext,
+  parameters: IngestBatchParameters,
+): Promise<IngestBatchResult> {
   const { store, config, suite } = context;
   const receivedAtMs = context.clock();
   let edgeId: string | null = null;
@@ -66,7 +70,12 @@ export async function ingestBatch(context: CloudContext, parameters: IngestBatch
   };
 
   if (parameters.body.length > config.limits.batchBytesMax) {
-    fail(new FieldproofError('batch_oversize', `batch is ${parameters.body.length} bytes, over batchBytesMax ${config.limits.batchBytesMax}`));
+    fail(
+      new FieldproofError(
+        'batch_oversize',
+        `batch is ${parameters.body.length} bytes, over batchBytesMax ${config.limits.batchBytesMax}`,
+      ),
+    );
   }
   let json: unknown;
   try {
@@ -78,17 +87,27 @@ export async function ingestBatch(context: CloudContext, parameters: IngestBatch
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return fail(
-      new FieldproofError('batch_malformed', `batch does not match the schema at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`),
+      new FieldproofError(
+        'batch_malformed',
+        `batch does not match the schema at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
+      ),
     );
   }
   const { batch, frames } = parsed.data;
   const header = batch.header;
   edgeId = header.edgeId;
   if (frames.length > config.limits.batchFramesMax) {
-    fail(new FieldproofError('batch_oversize', `batch holds ${frames.length} frames, over batchFramesMax ${config.limits.batchFramesMax}`));
+    fail(
+      new FieldproofError(
+        'batch_oversize',
+        `batch holds ${frames.length} frames, over batchFramesMax ${config.limits.batchFramesMax}`,
+      ),
+    );
   }
   if (header.count !== frames.length) {
-    fail(new FieldproofError('batch_malformed', `header.count is ${header.count} but ${frames.length} frames were sent`));
+    fail(
+      new FieldproofError('batch_malformed', `header.count is ${header.count} but ${frames.length} frames were sent`),
+    );
   }
   if (header.suite !== suite) {
     fail(new FieldproofError('batch_malformed', `batch uses suite ${header.suite}; this log uses ${suite}`));
@@ -97,7 +116,8 @@ export async function ingestBatch(context: CloudContext, parameters: IngestBatch
   if (!edge) return fail(new FieldproofError('edge_unknown', `edge ${header.edgeId} is not registered`));
 
   const headerSignature = fromBase64(batch.sig);
-  const frameLeafs = frames.map((frame) => canonicalize(frame));
+  const canonicalFrames = frames.map((frame) => canonicalizeSignedFrame(frame));
+  const frameLeafs = canonicalFrames.map((texts) => texts.signed);
   const leafHashes = frameLeafs.map((text) => hashLeaf(suite, utf8(text)));
   const devices = new Map<string, ReturnType<typeof store.device>>();
   for (const frame of frames) {
@@ -118,7 +138,11 @@ export async function ingestBatch(context: CloudContext, parameters: IngestBatch
   frames.forEach((frame, index) => {
     const device = devices.get(frame.frame.deviceId);
     if (!device) {
-      frameProblems.push({ index, code: 'device_unknown', message: `device ${frame.frame.deviceId} is not registered` });
+      frameProblems.push({
+        index,
+        code: 'device_unknown',
+        message: `device ${frame.frame.deviceId} is not registered`,
+      });
       return;
     }
     if (device.edge_id !== header.edgeId) {
@@ -130,20 +154,29 @@ export async function ingestBatch(context: CloudContext, parameters: IngestBatch
       return;
     }
     if (device.alg !== frame.alg) {
-      frameProblems.push({ index, code: 'frame_signature_invalid', message: `device ${device.device_id} signs with ${device.alg}` });
+      frameProblems.push({
+        index,
+        code: 'frame_signature_invalid',
+        message: `device ${device.device_id} signs with ${device.alg}`,
+      });
       return;
     }
     verifyIndexes.push(index);
     items.push({
       alg: frame.alg,
       publicKey: new Uint8Array(device.public_key),
-      message: utf8(canonicalize(frame.frame)),
+      message: utf8((canonicalFrames[index] as { frame: string }).frame),
       signature: fromBase64(frame.sig) ?? new Uint8Array(0),
     });
   });
   const verdicts = await context.verifier.verifyMany(items);
   if (edge.alg !== batch.alg || verdicts[0] !== true) {
-    fail(new FieldproofError('batch_signature_invalid', `the header signature does not verify against edge ${edge.edge_id}'s key`));
+    fail(
+      new FieldproofError(
+        'batch_signature_invalid',
+        `the header signature does not verify against edge ${edge.edge_id}'s key`,
+      ),
+    );
   }
   const root = fromBase64(header.root);
   if (!root || !bytesEqual(root, merkleRoot(suite, leafHashes))) {
@@ -181,10 +214,14 @@ export async function ingestBatch(context: CloudContext, parameters: IngestBatch
             framesRejected: [],
           };
         }
-        return new FieldproofError('batch_conflict', `edge ${header.edgeId} already has a different batch ${header.batchSeq}`);
+        return new FieldproofError(
+          'batch_conflict',
+          `edge ${header.edgeId} already has a different batch ${header.batchSeq}`,
+        );
       }
       const head = store.edge(header.edgeId);
-      const expectedSeq = head?.last_batch_seq === null || head?.last_batch_seq === undefined ? 0 : head.last_batch_seq + 1;
+      const expectedSeq =
+        head?.last_batch_seq === null || head?.last_batch_seq === undefined ? 0 : head.last_batch_seq + 1;
       const expectedPrevious = head?.last_batch_hash ?? GENESIS_BATCH_HASH;
       if (header.batchSeq !== expectedSeq || header.previousBatchHash !== expectedPrevious) {
         return new FieldproofError(
@@ -201,7 +238,11 @@ export async function ingestBatch(context: CloudContext, parameters: IngestBatch
         let problem = problemByIndex.get(index);
         const last = lastSeqs.get(frame.deviceId) ?? store.device(frame.deviceId)?.last_seq ?? null;
         if (!problem && last !== null && frame.seq <= last) {
-          problem = { index, code: 'frame_replayed', message: `seq ${frame.seq} of ${frame.deviceId} is not above ${last}` };
+          problem = {
+            index,
+            code: 'frame_replayed',
+            message: `seq ${frame.seq} of ${frame.deviceId} is not above ${last}`,
+          };
         }
         if (problem) {
           // The frame stays under the batch root (the edge signed it), but it is not stored as a

@@ -18,7 +18,10 @@ export interface BuildFrameBundleParameters {
  * batch, the batch entry's inclusion in the log at the latest signed checkpoint, and that
  * checkpoint. Throws `frame_not_found`, or `proof_not_ready` while no checkpoint covers it.
  */
-export async function buildFrameBundle(context: CloudContext, parameters: BuildFrameBundleParameters): Promise<FrameProofBundle> {
+export async function buildFrameBundle(
+  context: CloudContext,
+  parameters: BuildFrameBundleParameters,
+): Promise<FrameProofBundle> {
   const { store, suite } = context;
   const frame = store.frame(parameters.frameId);
   if (!frame) throw new FieldproofError('frame_not_found', `no frame ${parameters.frameId}`);
@@ -26,10 +29,14 @@ export async function buildFrameBundle(context: CloudContext, parameters: BuildF
   if (!batch) throw new Error(`invariant violated: frame ${frame.id} names missing batch ${frame.batch_id}`);
   const checkpoint = store.latestCheckpoint();
   if (!checkpoint || checkpoint.size <= batch.log_index) {
-    throw new FieldproofError('proof_not_ready', `frame ${frame.id} is in log entry ${batch.log_index}; no signed checkpoint covers it yet`, {
-      logIndex: batch.log_index,
-      checkpointSize: checkpoint?.size ?? 0,
-    });
+    throw new FieldproofError(
+      'proof_not_ready',
+      `frame ${frame.id} is in log entry ${batch.log_index}; no signed checkpoint covers it yet`,
+      {
+        logIndex: batch.log_index,
+        checkpointSize: checkpoint?.size ?? 0,
+      },
+    );
   }
   const leafHashes: Uint8Array[] = [];
   for (let offset = 0; offset < batch.leaf_hashes.length; offset += 32) {

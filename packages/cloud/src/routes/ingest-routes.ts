@@ -7,8 +7,10 @@ export async function ingestRoutes(app: FastifyInstance, context: CloudContext):
   await app.register(async (scope) => {
     // The raw bytes are kept: a reject is quarantined exactly as it arrived.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: context.config.limits.batchBytesMax * 2 }, (_request, body, done) =>
-      done(null, body),
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: context.config.limits.batchBytesMax * 2 },
+      (_request, body, done) => done(null, body),
     );
     scope.post('/v1/ingest/batches', async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

@@ -45,11 +45,21 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
     const trust: TrustFile = {
       v: 1,
       logs: {
-        [context.origin]: { keyName: context.logKeyName, alg: context.logSigner.alg, publicKey: toBase64(context.logSigner.publicKey) },
+        [context.origin]: {
+          keyName: context.logKeyName,
+          alg: context.logSigner.alg,
+          publicKey: toBase64(context.logSigner.publicKey),
+        },
       },
-      edges: Object.fromEntries(store.edges().map((row) => [row.edge_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }])),
+      edges: Object.fromEntries(
+        store
+          .edges()
+          .map((row) => [row.edge_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
+      ),
       devices: Object.fromEntries(
-        store.devices().map((row) => [row.device_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
+        store
+          .devices()
+          .map((row) => [row.device_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
       ),
     };
     return trust;

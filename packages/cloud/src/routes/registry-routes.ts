@@ -9,19 +9,27 @@ const DeviceBody = z
   .strict();
 
 /** Registration of edges and devices (admin token required); reads of the registry. */
-export async function registryRoutes(app: FastifyInstance, context: CloudContext, requireAdmin: (authorization: string | undefined) => void) {
+export async function registryRoutes(
+  app: FastifyInstance,
+  context: CloudContext,
+  requireAdmin: (authorization: string | undefined) => void,
+) {
   const { store } = context;
   app.post('/v1/edges', async (request, reply) => {
     requireAdmin(request.headers.authorization);
     const body = EdgeBody.parse(request.body);
     const publicKey = fromBase64(body.publicKey);
-    if (!publicKey) return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
+    if (!publicKey)
+      return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
     const created = store.insertEdge(body.edgeId, body.alg, publicKey, context.clock());
     const existing = store.edge(body.edgeId);
     if (!created && existing && (existing.alg !== body.alg || !existing.public_key.equals(Buffer.from(publicKey)))) {
-      return reply
-        .code(409)
-        .send({ error: { code: 'request_invalid', message: `edge ${body.edgeId} is registered with another key; rotation comes with the identity lifecycle` } });
+      return reply.code(409).send({
+        error: {
+          code: 'request_invalid',
+          message: `edge ${body.edgeId} is registered with another key; rotation comes with the identity lifecycle`,
+        },
+      });
     }
     context.log.info({ edgeId: body.edgeId, created }, 'edge registered');
     return reply.code(created ? 201 : 200).send({ edgeId: body.edgeId, created });
@@ -30,20 +38,25 @@ export async function registryRoutes(app: FastifyInstance, context: CloudContext
     requireAdmin(request.headers.authorization);
     const body = DeviceBody.parse(request.body);
     const publicKey = fromBase64(body.publicKey);
-    if (!publicKey) return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
+    if (!publicKey)
+      return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
     if (!store.edge(body.edgeId)) {
-      return reply.code(400).send({ error: { code: 'edge_unknown', message: `edge ${body.edgeId} is not registered` } });
+      return reply
+        .code(400)
+        .send({ error: { code: 'edge_unknown', message: `edge ${body.edgeId} is not registered` } });
     }
     const created = store.insertDevice(body.deviceId, body.alg, publicKey, body.edgeId, context.clock());
     const existing = store.device(body.deviceId);
     if (
       !created &&
       existing &&
-      (existing.alg !== body.alg || existing.edge_id !== body.edgeId || !existing.public_key.equals(Buffer.from(publicKey)))
+      (existing.alg !== body.alg ||
+        existing.edge_id !== body.edgeId ||
+        !existing.public_key.equals(Buffer.from(publicKey)))
     ) {
-      return reply
-        .code(409)
-        .send({ error: { code: 'request_invalid', message: `device ${body.deviceId} is registered with another key or edge` } });
+      return reply.code(409).send({
+        error: { code: 'request_invalid', message: `device ${body.deviceId} is registered with another key or edge` },
+      });
     }
     context.log.info({ deviceId: body.deviceId, edgeId: body.edgeId, created }, 'device registered');
     return reply.code(created ? 201 : 200).send({ deviceId: body.deviceId, created });

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 
 const QuarantineQuery = z
-  .object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) })
+  .object({
+    after: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
   .strict();
 
 /** Health, status counts and the quarantine. */

@@ -13,8 +13,14 @@ export function createHttpIntakeExtension(
   let address: string | undefined;
   // Above the frame limit so an oversize frame is read, quarantined and counted, not cut off.
   const bodyLimit = Math.max(config.limits.frameBytesMax * 4, 1_048_576);
-  const waiters = new Map<number, (verdict: { accepted: true } | { accepted: false; code: string; message: string }) => void>();
-  const onVerdict = (rawId: number, verdict: { accepted: true } | { accepted: false; code: string; message: string }) => {
+  const waiters = new Map<
+    number,
+    (verdict: { accepted: true } | { accepted: false; code: string; message: string }) => void
+  >();
+  const onVerdict = (
+    rawId: number,
+    verdict: { accepted: true } | { accepted: false; code: string; message: string },
+  ) => {
     const waiter = waiters.get(rawId);
     if (waiter) {
       waiters.delete(rawId);
@@ -33,12 +39,16 @@ export function createHttpIntakeExtension(
       events.on('verdict', onVerdict);
 
       app.post('/v1/frames', async (request, reply) => {
-        const payload = Buffer.isBuffer(request.body) ? request.body : Buffer.from(JSON.stringify(request.body ?? null));
+        const payload = Buffer.isBuffer(request.body)
+          ? request.body
+          : Buffer.from(JSON.stringify(request.body ?? null));
         const rawId = store.insertRaw(context.clock(), 'http', null, payload);
-        const verdict = await new Promise<{ accepted: true } | { accepted: false; code: string; message: string }>((resolve) => {
-          waiters.set(rawId, resolve);
-          events.emit('raw');
-        });
+        const verdict = await new Promise<{ accepted: true } | { accepted: false; code: string; message: string }>(
+          (resolve) => {
+            waiters.set(rawId, resolve);
+            events.emit('raw');
+          },
+        );
         if (verdict.accepted) return reply.code(202).send({ accepted: true });
         const status = ErrorCodes[verdict.code as keyof typeof ErrorCodes]?.status ?? 400;
         return reply.code(status).send({ error: { code: verdict.code, message: verdict.message } });

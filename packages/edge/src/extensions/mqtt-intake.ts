@@ -47,7 +47,10 @@ export function createMqttIntakeExtension(context: EdgeContext): EdgeExtension {
         });
       });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`could not reach MQTT broker ${settings.url} within 10 s`)), 10_000);
+        const timer = setTimeout(
+          () => reject(new Error(`could not reach MQTT broker ${settings.url} within 10 s`)),
+          10_000,
+        );
         connected.once('connect', () => {
           clearTimeout(timer);
           resolve();

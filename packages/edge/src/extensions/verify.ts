@@ -1,7 +1,6 @@
 import {
-  canonicalize,
+  canonicalizeSignedFrame,
   type ErrorCode,
-  FrameSchema,
   fromBase64,
   type SignatureAlgorithm,
   type SignedFrame,
@@ -19,7 +18,13 @@ interface KnownDevice {
 }
 
 type Judged =
-  | { row: RawFrameRow; ok: true; signed: SignedFrame; canonical: string; device: KnownDevice }
+  | {
+      row: RawFrameRow;
+      ok: true;
+      signed: SignedFrame;
+      canonical: { frame: string; signed: string };
+      device: KnownDevice;
+    }
   | { row: RawFrameRow; ok: false; code: ErrorCode; message: string; deviceId: string | null };
 
 /**
@@ -59,7 +64,13 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
     try {
       json = JSON.parse(row.payload.toString('utf8'));
     } catch (error) {
-      return { row, ok: false, code: 'frame_malformed', message: `not JSON: ${(error as Error).message}`, deviceId: topicDeviceId ?? null };
+      return {
+        row,
+        ok: false,
+        code: 'frame_malformed',
+        message: `not JSON: ${(error as Error).message}`,
+        deviceId: topicDeviceId ?? null,
+      };
     }
     const parsed = SignedFrameSchema.safeParse(json);
     if (!parsed.success) {
@@ -75,16 +86,33 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
     const signed = parsed.data;
     const deviceId = signed.frame.deviceId;
     if (row.topic !== null && topicDeviceId !== deviceId) {
-      return { row, ok: false, code: 'frame_topic_mismatch', message: `topic ${row.topic} carries a frame of ${deviceId}`, deviceId };
+      return {
+        row,
+        ok: false,
+        code: 'frame_topic_mismatch',
+        message: `topic ${row.topic} carries a frame of ${deviceId}`,
+        deviceId,
+      };
     }
     const device = devices.get(deviceId);
-    if (!device) return { row, ok: false, code: 'device_unknown', message: `device ${deviceId} is not known to this edge`, deviceId };
+    if (!device)
+      return {
+        row,
+        ok: false,
+        code: 'device_unknown',
+        message: `device ${deviceId} is not known to this edge`,
+        deviceId,
+      };
     if (device.alg !== signed.alg) {
-      return { row, ok: false, code: 'frame_signature_invalid', message: `device ${deviceId} signs with ${device.alg}, frame says ${signed.alg}`, deviceId };
+      return {
+        row,
+        ok: false,
+        code: 'frame_signature_invalid',
+        message: `device ${deviceId} signs with ${device.alg}, frame says ${signed.alg}`,
+        deviceId,
+      };
     }
-    // Re-check the inner frame so nothing outside FrameSchema reaches the canonical form.
-    FrameSchema.parse(signed.frame);
-    return { row, ok: true, signed, canonical: canonicalize(signed), device };
+    return { row, ok: true, signed, canonical: canonicalizeSignedFrame(signed), device };
   }
 
   async function processChunk(): Promise<number> {
@@ -96,7 +124,7 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
       toVerify.map((item) => ({
         alg: item.signed.alg,
         publicKey: item.device.publicKey,
-        message: utf8(canonicalize(item.signed.frame)),
+        message: utf8(item.canonical.frame),
         signature: fromBase64(item.signed.sig) ?? new Uint8Array(0),
       })),
     );
@@ -130,12 +158,22 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
       }
       const { frame } = item.signed;
       if (!verdictBySignature.get(item)) {
-        reject(item.row, 'frame_signature_invalid', `signature of ${frame.deviceId} seq ${frame.seq} does not verify`, frame.deviceId);
+        reject(
+          item.row,
+          'frame_signature_invalid',
+          `signature of ${frame.deviceId} seq ${frame.seq} does not verify`,
+          frame.deviceId,
+        );
         continue;
       }
       const lastSeq = item.device.lastSeq;
       if (lastSeq !== null && frame.seq <= lastSeq) {
-        reject(item.row, 'frame_replayed', `seq ${frame.seq} of ${frame.deviceId} is not above ${lastSeq}`, frame.deviceId);
+        reject(
+          item.row,
+          'frame_replayed',
+          `seq ${frame.seq} of ${frame.deviceId} is not above ${lastSeq}`,
+          frame.deviceId,
+        );
         continue;
       }
       item.device.lastSeq = frame.seq;
@@ -145,13 +183,14 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
         seq: frame.seq,
         deviceTimeMs: frame.deviceTimeMs,
         receivedAtMs: item.row.received_at_ms,
-        body: item.canonical,
+        body: item.canonical.signed,
       });
       verdicts.push([item.row.id, { accepted: true }]);
     }
     const lastRow = rows[rows.length - 1] as RawFrameRow;
     store.commitChunk(accepted, rejected, lastSeqs, lastRow.id);
-    for (const reason of rejected) log.warn({ code: reason.code, deviceId: reason.deviceId, source: reason.source }, reason.message);
+    for (const reason of rejected)
+      log.warn({ code: reason.code, deviceId: reason.deviceId, source: reason.source }, reason.message);
     for (const [rawId, verdict] of verdicts) events.emit('verdict', rawId, verdict);
     if (accepted.length > 0) events.emit('accepted', accepted.length);
     return rows.length;

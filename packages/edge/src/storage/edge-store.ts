@@ -57,7 +57,9 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
     insertRaw: db.prepare<[number, string, string | null, Uint8Array]>(
       'INSERT INTO raw_frame (received_at_ms, source, topic, payload) VALUES (?, ?, ?, ?)',
     ),
-    readRaw: db.prepare<[number]>('SELECT id, received_at_ms, source, topic, payload FROM raw_frame ORDER BY id LIMIT ?'),
+    readRaw: db.prepare<[number]>(
+      'SELECT id, received_at_ms, source, topic, payload FROM raw_frame ORDER BY id LIMIT ?',
+    ),
     deleteRawUpTo: db.prepare<[number]>('DELETE FROM raw_frame WHERE id <= ?'),
     countRaw: db.prepare('SELECT count(*) AS n FROM raw_frame'),
     upsertDevice: db.prepare<[string, string, Uint8Array]>(
@@ -79,7 +81,9 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
     unbatched: db.prepare<[number]>(
       'SELECT id, device_time_ms, received_at_ms, body FROM frame WHERE batch_seq IS NULL ORDER BY id LIMIT ?',
     ),
-    unbatchedCount: db.prepare('SELECT count(*) AS n, min(received_at_ms) AS oldest FROM frame WHERE batch_seq IS NULL'),
+    unbatchedCount: db.prepare(
+      'SELECT count(*) AS n, min(received_at_ms) AS oldest FROM frame WHERE batch_seq IS NULL',
+    ),
     markBatched: db.prepare<[number, number, number]>(
       'UPDATE frame SET batch_seq = ? WHERE batch_seq IS NULL AND id BETWEEN ? AND ?',
     ),
@@ -123,7 +127,12 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
       statements.upsertDevice.run(deviceId, alg, publicKey);
     },
     devices(): { device_id: string; alg: string; public_key: Buffer; last_seq: number | null }[] {
-      return statements.devices.all() as { device_id: string; alg: string; public_key: Buffer; last_seq: number | null }[];
+      return statements.devices.all() as {
+        device_id: string;
+        alg: string;
+        public_key: Buffer;
+        last_seq: number | null;
+      }[];
     },
     /**
      * Commit the outcome of one verified chunk atomically: accepted frames, quarantined rejects,
@@ -157,7 +166,12 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
       },
     ),
     unbatched(limit: number): { id: number; device_time_ms: number; received_at_ms: number; body: string }[] {
-      return statements.unbatched.all(limit) as { id: number; device_time_ms: number; received_at_ms: number; body: string }[];
+      return statements.unbatched.all(limit) as {
+        id: number;
+        device_time_ms: number;
+        received_at_ms: number;
+        body: string;
+      }[];
     },
     unbatchedStats(): { n: number; oldest: number | null } {
       return statements.unbatchedCount.get() as { n: number; oldest: number | null };
@@ -167,10 +181,19 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
     },
     /** Store a signed batch and mark its frames, atomically. */
     commitBatch: db.transaction(
-      (batchSeq: number, header: string, batchHash: string, firstId: number, lastId: number, count: number, nowMs: number) => {
+      (
+        batchSeq: number,
+        header: string,
+        batchHash: string,
+        firstId: number,
+        lastId: number,
+        count: number,
+        nowMs: number,
+      ) => {
         statements.insertBatch.run(batchSeq, header, batchHash, count, nowMs);
         const changed = statements.markBatched.run(batchSeq, firstId, lastId).changes;
-        if (changed !== count) throw new Error(`invariant violated: batch ${batchSeq} marked ${changed} frames, expected ${count}`);
+        if (changed !== count)
+          throw new Error(`invariant violated: batch ${batchSeq} marked ${changed} frames, expected ${count}`);
       },
     ),
     nextUnsent(): BatchRow | undefined {

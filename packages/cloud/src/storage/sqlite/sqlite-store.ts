@@ -147,9 +147,7 @@ export function openSqliteStore(path: string, options: { synchronous?: 'normal' 
     if (indexes.length === 0) return [];
     let statement = readHashStatements.get(indexes.length);
     if (!statement) {
-      statement = db.prepare(
-        `SELECT idx, hash FROM log_hash WHERE idx IN (${indexes.map(() => '?').join(',')})`,
-      );
+      statement = db.prepare(`SELECT idx, hash FROM log_hash WHERE idx IN (${indexes.map(() => '?').join(',')})`);
       if (readHashStatements.size < 256) readHashStatements.set(indexes.length, statement);
     }
     const rows = statement.all(...indexes) as { idx: number; hash: Buffer }[];
@@ -218,7 +216,16 @@ export function openSqliteStore(path: string, options: { synchronous?: 'normal' 
         ).lastInsertRowid,
       );
       for (const frame of frames) {
-        s.insertFrame.run(frame.id, frame.deviceId, frame.seq, frame.deviceTimeMs, nowMs, id, frame.leafIndex, frame.body);
+        s.insertFrame.run(
+          frame.id,
+          frame.deviceId,
+          frame.seq,
+          frame.deviceTimeMs,
+          nowMs,
+          id,
+          frame.leafIndex,
+          frame.body,
+        );
       }
       return id;
     },
