@@ -1,4 +1,4 @@
-import { CryptoSuiteNameSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import { CryptoSuiteNameSchema, parseConfig, SignatureAlgorithmSchema } from '@fieldproof/protocol';
 import { z } from 'zod';
 
 /** The cloud server's configuration; validated at start, every default explicit. */
@@ -54,10 +54,5 @@ export type CloudConfigInput = z.input<typeof CloudConfigSchema>;
 
 /** Validate a config, failing with a message that names each bad key. */
 export function parseCloudConfig(input: unknown): CloudConfig {
-  const result = CloudConfigSchema.safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  cloud.${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid cloud configuration:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return parseConfig(CloudConfigSchema, input, 'cloud');
 }

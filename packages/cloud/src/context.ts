@@ -1,15 +1,8 @@
-import type { CryptoSuiteName, SignatureAlgorithm, Signer } from '@fieldproof/protocol';
+import type { BulkVerifier, CryptoSuiteName, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import type { CloudConfig } from './config.ts';
 import type { LogSequencer } from './log/log-sequencer.ts';
 import type { CloudStore } from './storage/sqlite/sqlite-store.ts';
-
-/** Checks many signatures at once (a worker pool, or inline). */
-export interface BulkVerifier {
-  verifyMany(
-    items: { alg: SignatureAlgorithm; publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[],
-  ): Promise<boolean[]>;
-}
 
 /** The one object routes and workers get. */
 export interface CloudContext {

@@ -1,3 +1,3 @@
 export * from './config.ts';
-export type { BulkVerifier, CloudContext } from './context.ts';
+export type { CloudContext } from './context.ts';
 export * from './server.ts';

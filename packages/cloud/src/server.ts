@@ -2,12 +2,20 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { FieldproofError, keyPairSigner, loadOrCreateKeyPair, suiteHash, toHex, verify } from '@fieldproof/protocol';
+import {
+  type BulkVerifier,
+  FieldproofError,
+  inlineVerifier,
+  keyPairSigner,
+  loadOrCreateKeyPair,
+  suiteHash,
+  toHex,
+} from '@fieldproof/protocol';
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
-import type { BulkVerifier, CloudContext } from './context.ts';
+import type { CloudContext } from './context.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
@@ -15,13 +23,6 @@ import { registryRoutes } from './routes/registry-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
 import { publishCheckpoint, startCheckpointer } from './workers/checkpointer.ts';
-
-/** Verifies on the calling thread; the default when no pool is given. */
-export const inlineVerifier: BulkVerifier = {
-  async verifyMany(items) {
-    return items.map((item) => verify(item.alg, item.publicKey, item.message, item.signature));
-  },
-};
 
 /** Collaborators supplied by the hosting process. */
 export interface StartCloudOptions {

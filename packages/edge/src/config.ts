@@ -1,4 +1,4 @@
-import { CryptoSuiteNameSchema, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import { CryptoSuiteNameSchema, IdSchema, parseConfig, SignatureAlgorithmSchema } from '@fieldproof/protocol';
 import { z } from 'zod';
 
 /** One device this edge may speak for. */
@@ -97,10 +97,5 @@ export type EdgeConfigInput = z.input<typeof EdgeConfigSchema>;
 
 /** Validate a config, failing with a message that names each bad key. */
 export function parseEdgeConfig(input: unknown): EdgeConfig {
-  const result = EdgeConfigSchema.safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  edge.${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid edge configuration:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return parseConfig(EdgeConfigSchema, input, 'edge');
 }

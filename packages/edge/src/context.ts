@@ -1,21 +1,8 @@
 import type { EventEmitter } from 'node:events';
-import type { SignatureAlgorithm, Signer } from '@fieldproof/protocol';
+import type { BulkVerifier, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import type { EdgeConfig } from './config.ts';
 import type { EdgeStore } from './storage/edge-store.ts';
-
-/** One signature to check. */
-export interface VerifyItem {
-  alg: SignatureAlgorithm;
-  publicKey: Uint8Array;
-  message: Uint8Array;
-  signature: Uint8Array;
-}
-
-/** Checks many signatures at once (a worker pool, or inline). */
-export interface BulkVerifier {
-  verifyMany(items: VerifyItem[]): Promise<boolean[]>;
-}
 
 /** What the extensions tell each other. */
 export interface EdgeEvents {

@@ -1,23 +1,23 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromBase64, keyPairSigner, loadOrCreateKeyPair, toBase64, verify } from '@fieldproof/protocol';
+import {
+  type BulkVerifier,
+  fromBase64,
+  inlineVerifier,
+  keyPairSigner,
+  loadOrCreateKeyPair,
+  toBase64,
+} from '@fieldproof/protocol';
 import pino, { type Logger } from 'pino';
 import { type EdgeConfigInput, parseEdgeConfig } from './config.ts';
-import type { BulkVerifier, EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
+import type { EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
 import { createBatchExtension } from './extensions/batch.ts';
 import { createHttpIntakeExtension } from './extensions/http-intake.ts';
 import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
 import { createUplinkExtension } from './extensions/uplink.ts';
 import { createVerifyExtension } from './extensions/verify.ts';
 import { openEdgeStore } from './storage/edge-store.ts';
-
-/** Verifies on the calling thread; the default when no pool is given. */
-export const inlineVerifier: BulkVerifier = {
-  async verifyMany(items) {
-    return items.map((item) => verify(item.alg, item.publicKey, item.message, item.signature));
-  },
-};
 
 /** Options that are not configuration: collaborators supplied by the process that hosts the edge. */
 export interface StartEdgeOptions {

@@ -2,6 +2,7 @@ export * from './batch.ts';
 export * from './bundle.ts';
 export * from './canonical-frame.ts';
 export * from './canonical-json.ts';
+export * from './config.ts';
 export * from './crypto/index.ts';
 export * from './encoding.ts';
 export * from './errors.ts';

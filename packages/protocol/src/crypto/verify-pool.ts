@@ -228,3 +228,13 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
 
   return { verifyMany, close, threads };
 }
+
+/** What the edge and the cloud need of a verifier: a pool, or `inlineVerifier`. */
+export type BulkVerifier = Pick<VerifyPool, 'verifyMany'>;
+
+/** Verifies on the calling thread; the default where no pool is given (tests, tiny deployments). */
+export const inlineVerifier: BulkVerifier = {
+  async verifyMany(items) {
+    return items.map((item) => verify(item.alg, item.publicKey, item.message, item.signature));
+  },
+};
