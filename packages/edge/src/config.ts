@@ -78,9 +78,11 @@ export const EdgeConfigSchema = z
         verifyChunkMax: z.number().int().min(1).max(100_000).default(2_000),
         /** Bytes of a quarantined payload kept for inspection (the rest is cut, its length kept). */
         quarantinePayloadBytesMax: z.number().int().min(0).default(65_536),
+        /** HTTP frames waiting for their verdict at once; more are answered 503 intake_busy. */
+        httpPendingMax: z.number().int().min(1).default(10_000),
       })
       .strict()
-      .default({ frameBytesMax: 16_384, verifyChunkMax: 2_000, quarantinePayloadBytesMax: 65_536 }),
+      .default({ frameBytesMax: 16_384, verifyChunkMax: 2_000, quarantinePayloadBytesMax: 65_536, httpPendingMax: 10_000 }),
     /**
      * SQLite durability. `normal` (WAL) survives a process crash such as kill -9; `full` also
      * survives power loss at the cost of an fsync per acknowledged frame.

@@ -39,6 +39,12 @@ export function createHttpIntakeExtension(
       events.on('verdict', onVerdict);
 
       app.post('/v1/frames', async (request, reply) => {
+        if (waiters.size >= config.limits.httpPendingMax) {
+          return reply
+            .code(503)
+            .header('retry-after', '1')
+            .send({ error: { code: 'intake_busy', message: `more than httpPendingMax ${config.limits.httpPendingMax} frames wait for a verdict` } });
+        }
         const payload = Buffer.isBuffer(request.body)
           ? request.body
           : Buffer.from(JSON.stringify(request.body ?? null));
