@@ -10,6 +10,8 @@ Commands:
              --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
   verify     Check a proof bundle offline: fieldproof verify <bundle.json> --trust <keys.json>
   simulate   Drive simulated devices at a broker (see: fieldproof simulate --help)
+  cloud      Run the cloud server alone: --data-dir ./data/cloud --http-port 8080 --suite intl|sm
+  edge       Run one edge gateway alone: --config edge.json (the EdgeConfig schema)
 `;
 
 function numberOption(value: string | undefined, fallback: number, name: string): number {
@@ -68,6 +70,14 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return runVerify(bundle, values.trust, write);
+    }
+    case 'cloud': {
+      const { runCloud } = await import('./commands/serve.ts');
+      return runCloud(rest, write);
+    }
+    case 'edge': {
+      const { runEdge } = await import('./commands/serve.ts');
+      return runEdge(rest, write);
     }
     case 'simulate': {
       const { runSimulate } = await import('./commands/simulate.ts');

@@ -147,7 +147,10 @@ describe('reject paths through the real broker, edge and cloud', () => {
     const a3 = clientA.buildFrame(reading(1001));
     good.push(a3);
     await publish(topics.frames('dev-a'), json(a3));
-    await publish(topics.frames('dev-a'), json(a3)); // replayed seq
+    await publish(topics.frames('dev-a'), json(a3)); // an exact re-delivery: a duplicate, stored once, not a reject
+    const replay = { ...a3.frame, readings: reading(1) }; // a validly signed frame reusing a spent seq
+    const replayed = { frame: replay, alg: a3.alg, sig: toBase64(sign(deviceA, utf8(canonicalize(replay)))) };
+    await publish(topics.frames('dev-a'), JSON.stringify(replayed)); // replayed seq
 
     await publish(topics.frames('dev-u'), json(clientUnknown.buildFrame(reading(5)))); // unknown device
     await publish(topics.frames('dev-x'), json(clientForeign.buildFrame(reading(6)))); // a device of another edge
@@ -224,8 +227,9 @@ describe('reject paths through the real broker, edge and cloud', () => {
     ]);
     const oversize = edgeQuarantine.items.find((item) => item.code === 'frame_oversize');
     expect(oversize?.payloadBytes).toBeGreaterThan(frameBytesMax);
-    const replayed = edgeQuarantine.items.find((item) => item.code === 'frame_replayed');
-    expect(Buffer.from(replayed?.payloadBase64 ?? '', 'base64').toString()).toBe(json(a3));
+    const replayedItem = edgeQuarantine.items.find((item) => item.code === 'frame_replayed');
+    expect(Buffer.from(replayedItem?.payloadBase64 ?? '', 'base64').toString()).toBe(JSON.stringify(replayed));
+    expect(edgeStatus.duplicates).toBe(1);
     const cloudQuarantine = await getJson<{ items: { code: string; edgeId: string }[] }>(`${cloud.url}/v1/quarantine`);
     expect(cloudQuarantine.items.map((item) => item.code).sort()).toEqual([
       'batch_signature_invalid',

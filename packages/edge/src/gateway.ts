@@ -55,6 +55,8 @@ export interface EdgeStatus {
   outbox: { batches: number; frames: number; oldestAgeMs: number | null };
   quarantined: number;
   rejects: Record<string, number>;
+  /** Exact re-deliveries of accepted frames (QoS 1 at-least-once); acknowledged, stored once. */
+  duplicates: number;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       },
       quarantined: totals.quarantined,
       rejects: store.rejectCounts(),
+      duplicates: store.duplicates(),
     };
   };
   const verifyExtension = createVerifyExtension(context);

@@ -7,7 +7,10 @@ export const ErrorCodes = {
   frame_malformed: { status: 400, summary: 'The frame is not valid JSON or does not match the frame schema.' },
   frame_oversize: { status: 413, summary: 'The frame is larger than the configured frameBytesMax.' },
   frame_signature_invalid: { status: 422, summary: 'The frame signature does not verify against the device key.' },
-  frame_replayed: { status: 409, summary: 'The frame seq is not above the last accepted seq for the device.' },
+  frame_replayed: {
+    status: 409,
+    summary: 'The frame reuses a spent seq of its device (an exact re-delivery of an accepted frame is a duplicate, not a reject).',
+  },
   frame_topic_mismatch: { status: 400, summary: 'The MQTT topic names a different device from the frame.' },
   device_unknown: { status: 403, summary: 'The device is not registered with this edge or cloud.' },
   device_not_assigned_to_edge: { status: 403, summary: 'The device belongs to another edge.' },

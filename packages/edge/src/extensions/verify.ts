@@ -136,6 +136,8 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
     const accepted: FrameInsert[] = [];
     const rejected: QuarantineInsert[] = [];
     const lastSeqs = new Map<string, number>();
+    const acceptedInChunk = new Map<string, string>();
+    let duplicates = 0;
     const verdicts: [number, { accepted: true } | { accepted: false; code: string; message: string }][] = [];
     const reject = (row: RawFrameRow, code: ErrorCode, message: string, deviceId: string | null) => {
       const keep = Math.min(row.payload.length, config.limits.quarantinePayloadBytesMax);
@@ -168,6 +170,16 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
       }
       const lastSeq = item.device.lastSeq;
       if (lastSeq !== null && frame.seq <= lastSeq) {
+        // QoS 1 is at-least-once: after a crash or a reconnect the broker or the device sends a
+        // frame again. An exact copy of a frame already accepted is a duplicate: counted, and
+        // acknowledged as accepted, since the original is stored. Anything else under a used
+        // seq is a replay and is quarantined.
+        const original = acceptedInChunk.get(`${frame.deviceId}\u0000${frame.seq}`) ?? store.frameBody(frame.deviceId, frame.seq);
+        if (original === item.canonical.signed) {
+          duplicates++;
+          verdicts.push([item.row.id, { accepted: true }]);
+          continue;
+        }
         reject(
           item.row,
           'frame_replayed',
@@ -178,6 +190,7 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
       }
       item.device.lastSeq = frame.seq;
       lastSeqs.set(frame.deviceId, frame.seq);
+      acceptedInChunk.set(`${frame.deviceId}\u0000${frame.seq}`, item.canonical.signed);
       accepted.push({
         deviceId: frame.deviceId,
         seq: frame.seq,
@@ -188,7 +201,7 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
       verdicts.push([item.row.id, { accepted: true }]);
     }
     const lastRow = rows[rows.length - 1] as RawFrameRow;
-    store.commitChunk(accepted, rejected, lastSeqs, lastRow.id);
+    store.commitChunk(accepted, rejected, lastSeqs, lastRow.id, duplicates);
     for (const reason of rejected)
       log.warn({ code: reason.code, deviceId: reason.deviceId, source: reason.source }, reason.message);
     for (const [rawId, verdict] of verdicts) events.emit('verdict', rawId, verdict);

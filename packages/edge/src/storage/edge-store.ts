@@ -75,6 +75,12 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
       `INSERT INTO quarantine (received_at_ms, source, topic, code, message, device_id, payload, payload_bytes)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    frameBody: db.prepare<[string, number]>('SELECT body FROM frame WHERE device_id = ? AND seq = ?'),
+    addDuplicates: db.prepare<[string]>(
+      `INSERT INTO meta (key, value) VALUES ('duplicates', ?)
+       ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)`,
+    ),
+    duplicates: db.prepare("SELECT value FROM meta WHERE key = 'duplicates'"),
     countReject: db.prepare<[string]>(
       'INSERT INTO reject_count (code, count) VALUES (?, 1) ON CONFLICT (code) DO UPDATE SET count = count + 1',
     ),
@@ -136,7 +142,7 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
     },
     /**
      * Commit the outcome of one verified chunk atomically: accepted frames, quarantined rejects,
-     * new last seqs, and removal of the inbox rows up to `lastRawId`.
+     * new last seqs, the count of exact duplicates, and removal of the inbox rows up to `lastRawId`.
      */
     commitChunk: db.transaction(
       (
@@ -144,7 +150,9 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
         rejected: QuarantineInsert[],
         lastSeqs: Map<string, number>,
         lastRawId: number,
+        duplicates = 0,
       ): void => {
+        if (duplicates > 0) statements.addDuplicates.run(String(duplicates));
         for (const frame of accepted) {
           statements.insertFrame.run(frame.deviceId, frame.seq, frame.deviceTimeMs, frame.receivedAtMs, frame.body);
         }
@@ -165,6 +173,14 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
         statements.deleteRawUpTo.run(lastRawId);
       },
     ),
+    /** The stored canonical body of a device's frame, if accepted before. */
+    frameBody(deviceId: string, seq: number): string | undefined {
+      return (statements.frameBody.get(deviceId, seq) as { body: string } | undefined)?.body;
+    },
+    /** Exact re-deliveries of accepted frames seen so far (QoS 1 duplicates). */
+    duplicates(): number {
+      return Number((statements.duplicates.get() as { value: string } | undefined)?.value ?? 0);
+    },
     unbatched(limit: number): { id: number; device_time_ms: number; received_at_ms: number; body: string }[] {
       return statements.unbatched.all(limit) as {
         id: number;
