@@ -80,9 +80,22 @@ export const EdgeConfigSchema = z
         quarantinePayloadBytesMax: z.number().int().min(0).default(65_536),
         /** HTTP frames waiting for their verdict at once; more are answered 503 intake_busy. */
         httpPendingMax: z.number().int().min(1).default(10_000),
+        /**
+         * Frames the edge may hold that the cloud has not accepted yet (inbox, waiting for a batch,
+         * in unsent batches). At the bound the edge stops acknowledging: it withholds its PUBACK to
+         * the broker, which keeps the frames in the edge's persistent session, and answers HTTP
+         * devices 503; it raises an alert and never drops what it acknowledged. Checked every 250 ms.
+         */
+        outboxFramesMax: z.number().int().min(1).default(5_000_000),
       })
       .strict()
-      .default({ frameBytesMax: 16_384, verifyChunkMax: 2_000, quarantinePayloadBytesMax: 65_536, httpPendingMax: 10_000 }),
+      .default({
+        frameBytesMax: 16_384,
+        verifyChunkMax: 2_000,
+        quarantinePayloadBytesMax: 65_536,
+        httpPendingMax: 10_000,
+        outboxFramesMax: 5_000_000,
+      }),
     /**
      * SQLite durability. `normal` (WAL) survives a process crash such as kill -9; `full` also
      * survives power loss at the cost of an fsync per acknowledged frame.

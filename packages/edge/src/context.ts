@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { BulkVerifier, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
+import type { Backlog } from './backlog.ts';
 import type { EdgeConfig } from './config.ts';
 import type { EdgeStore } from './storage/edge-store.ts';
 
@@ -27,6 +28,8 @@ export interface EdgeContext {
   log: Logger;
   clock: () => number;
   events: EventEmitter<EdgeEvents>;
+  /** Frames held for the cloud, for back-pressure. */
+  backlog: Backlog;
 }
 
 /** An extension: one capability of the gateway, started and stopped by the host. */

@@ -10,6 +10,7 @@ import {
   toBase64,
 } from '@fieldproof/protocol';
 import pino, { type Logger } from 'pino';
+import { createBacklog } from './backlog.ts';
 import { type EdgeConfigInput, parseEdgeConfig } from './config.ts';
 import type { EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
 import { createBatchExtension } from './extensions/batch.ts';
@@ -57,6 +58,10 @@ export interface EdgeStatus {
   rejects: Record<string, number>;
   /** Exact re-deliveries of accepted frames (QoS 1 at-least-once); acknowledged, stored once. */
   duplicates: number;
+  /** True while the outbox is at outboxFramesMax and the edge withholds acknowledgements. */
+  backPressure: boolean;
+  /** Times back-pressure was switched on since start (each one an alert). */
+  backPressureAlerts: number;
 }
 
 /**
@@ -74,14 +79,16 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     if (!publicKey) throw new Error(`invalid edge configuration: devices[${device.deviceId}].publicKey is not base64`);
     store.upsertDevice(device.deviceId, device.alg, publicKey);
   }
+  const log = (options.log ?? pino({ level: 'silent' })).child({ edgeId: config.edgeId });
   const context: EdgeContext = {
     config,
     store,
     signer: keyPairSigner(keyPair),
     verifier: options.verifier ?? inlineVerifier,
-    log: (options.log ?? pino({ level: 'silent' })).child({ edgeId: config.edgeId }),
+    log,
     clock: options.clock ?? Date.now,
     events: new EventEmitter<EdgeEvents>(),
+    backlog: createBacklog({ store, config, log }),
   };
   const status = (): EdgeStatus => {
     const totals = store.totals();
@@ -100,6 +107,8 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       quarantined: totals.quarantined,
       rejects: store.rejectCounts(),
       duplicates: store.duplicates(),
+      backPressure: context.backlog.full,
+      backPressureAlerts: context.backlog.alerts,
     };
   };
   const verifyExtension = createVerifyExtension(context);
@@ -117,6 +126,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     }
   } catch (error) {
     for (const extension of started.reverse()) await extension.stop();
+    context.backlog.stop();
     store.close();
     throw error;
   }
@@ -146,6 +156,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
         if (started.includes(extension)) await extension.stop();
         context.log.debug({ extension: extension.name }, 'extension stopped');
       }
+      context.backlog.stop();
       store.close();
     },
   };

@@ -39,16 +39,33 @@ export function createHttpIntakeExtension(
       events.on('verdict', onVerdict);
 
       app.post('/v1/frames', async (request, reply) => {
+        if (context.backlog.full) {
+          return reply
+            .code(503)
+            .header('retry-after', '5')
+            .send({
+              error: {
+                code: 'intake_busy',
+                message: 'the edge outbox is at outboxFramesMax; retry when the uplink has caught up',
+              },
+            });
+        }
         if (waiters.size >= config.limits.httpPendingMax) {
           return reply
             .code(503)
             .header('retry-after', '1')
-            .send({ error: { code: 'intake_busy', message: `more than httpPendingMax ${config.limits.httpPendingMax} frames wait for a verdict` } });
+            .send({
+              error: {
+                code: 'intake_busy',
+                message: `more than httpPendingMax ${config.limits.httpPendingMax} frames wait for a verdict`,
+              },
+            });
         }
         const payload = Buffer.isBuffer(request.body)
           ? request.body
           : Buffer.from(JSON.stringify(request.body ?? null));
         const rawId = store.insertRaw(context.clock(), 'http', null, payload);
+        context.backlog.added();
         const verdict = await new Promise<{ accepted: true } | { accepted: false; code: string; message: string }>(
           (resolve) => {
             waiters.set(rawId, resolve);

@@ -26,17 +26,24 @@ export function createMqttIntakeExtension(context: EdgeContext): EdgeExtension {
         ...(settings.password === undefined ? {} : { password: settings.password }),
       });
       // handleMessage runs before the PUBACK is sent; mqtt.js waits for its callback.
+      // At the outbox bound the callback (and so the PUBACK, and the next message) waits for room:
+      // the broker keeps the frames, nothing acknowledged is dropped.
       client.handleMessage = (packet, callback) => {
-        try {
-          const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-          store.insertRaw(context.clock(), 'mqtt', packet.topic, payload);
-          events.emit('raw');
-          callback();
-        } catch (error) {
-          // No PUBACK: the broker keeps the frame and delivers it again after reconnect.
-          log.error({ err: error }, 'could not store an incoming frame; not acknowledging it');
-          callback(error as Error);
-        }
+        const take = () => {
+          try {
+            const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+            store.insertRaw(context.clock(), 'mqtt', packet.topic, payload);
+            context.backlog.added();
+            events.emit('raw');
+            callback();
+          } catch (error) {
+            // No PUBACK: the broker keeps the frame and delivers it again after reconnect.
+            log.error({ err: error }, 'could not store an incoming frame; not acknowledging it');
+            callback(error as Error);
+          }
+        };
+        if (context.backlog.full) context.backlog.room().then(take, take);
+        else take();
       };
       const connected = client;
       connected.on('error', (error) => log.warn({ err: error }, 'mqtt error'));

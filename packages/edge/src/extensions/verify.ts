@@ -174,7 +174,8 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
         // frame again. An exact copy of a frame already accepted is a duplicate: counted, and
         // acknowledged as accepted, since the original is stored. Anything else under a used
         // seq is a replay and is quarantined.
-        const original = acceptedInChunk.get(`${frame.deviceId}\u0000${frame.seq}`) ?? store.frameBody(frame.deviceId, frame.seq);
+        const original =
+          acceptedInChunk.get(`${frame.deviceId}\u0000${frame.seq}`) ?? store.frameBody(frame.deviceId, frame.seq);
         if (original === item.canonical.signed) {
           duplicates++;
           verdicts.push([item.row.id, { accepted: true }]);
