@@ -236,6 +236,15 @@ describe('reject paths through the real broker, edge and cloud', () => {
       'device_not_assigned_to_edge',
     ]);
 
+    // The counts are exported for Prometheus too.
+    const edgeMetrics = await (await fetch(`${edge.httpUrl}/metrics`)).text();
+    expect(edgeMetrics).toContain('fieldproof_edge_rejects_total{code="frame_signature_invalid"} 2');
+    expect(edgeMetrics).toContain('fieldproof_edge_duplicates_total 1');
+    const cloudMetrics = await (await fetch(`${cloud.url}/metrics`)).text();
+    expect(cloudMetrics).toContain('fieldproof_rejects_total{code="batch_signature_invalid"} 1');
+    expect(cloudMetrics).toContain('fieldproof_rejects_total{code="device_not_assigned_to_edge"} 1');
+    expect(cloudMetrics).toContain(`fieldproof_frames_total ${good.length}\n`);
+
     // And each good frame's proof verifies.
     const trust = await getJson<TrustFile>(`${cloud.url}/v1/trust`);
     for (const id of goodIds) {

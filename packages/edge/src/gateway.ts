@@ -114,7 +114,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
   const verifyExtension = createVerifyExtension(context);
   const batchExtension = createBatchExtension(context);
   const uplinkExtension = createUplinkExtension(context);
-  const httpExtension = createHttpIntakeExtension(context, () => ({ ...status() }));
+  const httpExtension = createHttpIntakeExtension(context, status);
   const mqttExtension = createMqttIntakeExtension(context);
   const extensions: EdgeExtension[] = [verifyExtension, batchExtension, uplinkExtension, mqttExtension, httpExtension];
   const started: EdgeExtension[] = [];

@@ -9,3 +9,4 @@ export * from './errors.ts';
 export * from './frame.ts';
 export * from './key-file.ts';
 export * from './topics.ts';
+export * from './prometheus-text.ts';

@@ -1,3 +1,4 @@
+import { formatPrometheusText } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
@@ -28,6 +29,51 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
       quarantined: totals.quarantined,
       rejects: store.rejectCounts(),
     };
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const totals = store.totals();
+    const checkpoint = store.latestCheckpoint();
+    const text = formatPrometheusText([
+      {
+        name: 'fieldproof_frames_total',
+        help: 'Frames stored (device-signed facts).',
+        type: 'counter',
+        samples: [{ value: totals.frames }],
+      },
+      {
+        name: 'fieldproof_batches_total',
+        help: 'Edge batches accepted and logged.',
+        type: 'counter',
+        samples: [{ value: totals.batches }],
+      },
+      {
+        name: 'fieldproof_log_size',
+        help: 'Leaves in the log.',
+        type: 'gauge',
+        samples: [{ value: context.sequencer.size }],
+      },
+      {
+        name: 'fieldproof_checkpoint_size',
+        help: 'Size of the latest signed checkpoint.',
+        type: 'gauge',
+        samples: [{ value: checkpoint?.size ?? 0 }],
+      },
+      {
+        name: 'fieldproof_checkpoint_lag_leaves',
+        help: 'Leaves appended but not yet covered by a signed checkpoint.',
+        type: 'gauge',
+        samples: [{ value: context.sequencer.size - (checkpoint?.size ?? 0) }],
+      },
+      {
+        name: 'fieldproof_rejects_total',
+        help: 'Rejected inputs by code (each kept in quarantine).',
+        type: 'counter',
+        samples: Object.entries(store.rejectCounts()).map(([code, value]) => ({ labels: { code }, value })),
+      },
+      { name: 'fieldproof_devices', help: 'Registered devices.', type: 'gauge', samples: [{ value: totals.devices }] },
+      { name: 'fieldproof_edges', help: 'Registered edges.', type: 'gauge', samples: [{ value: totals.edges }] },
+    ]);
+    return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
   });
   app.get('/v1/quarantine', async (request) => {
     const query = QuarantineQuery.parse(request.query);

@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import { ErrorCodes } from '@fieldproof/protocol';
+import { ErrorCodes, formatPrometheusText } from '@fieldproof/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
+import type { EdgeStatus } from '../gateway.ts';
 
 /** The edge's HTTP listener: frame intake for HTTPS devices, and status and quarantine reads. */
 export function createHttpIntakeExtension(
   context: EdgeContext,
-  status: () => Record<string, unknown>,
+  status: () => EdgeStatus,
 ): EdgeExtension & { address(): string | undefined } {
   const { config, store, events } = context;
   let app: FastifyInstance | undefined;
@@ -77,6 +78,72 @@ export function createHttpIntakeExtension(
         return reply.code(status).send({ error: { code: verdict.code, message: verdict.message } });
       });
       app.get('/v1/status', async () => status());
+      app.get('/metrics', async (_request, reply) => {
+        const current = status();
+        const text = formatPrometheusText([
+          {
+            name: 'fieldproof_edge_inbox_frames',
+            help: 'Frames received and not yet verified.',
+            type: 'gauge',
+            samples: [{ value: current.inbox }],
+          },
+          {
+            name: 'fieldproof_edge_frames_total',
+            help: 'Frames accepted by this edge.',
+            type: 'counter',
+            samples: [{ value: current.frames }],
+          },
+          {
+            name: 'fieldproof_edge_batches_total',
+            help: 'Batches signed by this edge.',
+            type: 'counter',
+            samples: [{ value: current.batches }],
+          },
+          {
+            name: 'fieldproof_edge_batches_sent_total',
+            help: 'Batches the cloud accepted.',
+            type: 'counter',
+            samples: [{ value: current.batchesSent }],
+          },
+          {
+            name: 'fieldproof_edge_outbox_batches',
+            help: 'Signed batches not yet accepted by the cloud.',
+            type: 'gauge',
+            samples: [{ value: current.outbox.batches }],
+          },
+          {
+            name: 'fieldproof_edge_outbox_frames',
+            help: 'Frames in unsent batches.',
+            type: 'gauge',
+            samples: [{ value: current.outbox.frames }],
+          },
+          {
+            name: 'fieldproof_edge_outbox_oldest_age_seconds',
+            help: 'Age of the oldest unsent batch (0 when none).',
+            type: 'gauge',
+            samples: [{ value: (current.outbox.oldestAgeMs ?? 0) / 1000 }],
+          },
+          {
+            name: 'fieldproof_edge_rejects_total',
+            help: 'Rejected frames by code (each kept in quarantine).',
+            type: 'counter',
+            samples: Object.entries(current.rejects).map(([code, value]) => ({ labels: { code }, value })),
+          },
+          {
+            name: 'fieldproof_edge_duplicates_total',
+            help: 'Exact re-deliveries absorbed (QoS 1).',
+            type: 'counter',
+            samples: [{ value: current.duplicates }],
+          },
+          {
+            name: 'fieldproof_edge_back_pressure',
+            help: '1 while the outbox is at its bound.',
+            type: 'gauge',
+            samples: [{ value: current.backPressure ? 1 : 0 }],
+          },
+        ]);
+        return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
+      });
       app.get<{ Querystring: { after?: string; limit?: string } }>('/v1/quarantine', async (request) => {
         const after = Number.parseInt(request.query.after ?? '0', 10) || 0;
         const limit = Math.min(Math.max(Number.parseInt(request.query.limit ?? '100', 10) || 100, 1), 1000);
