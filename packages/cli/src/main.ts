@@ -12,6 +12,7 @@ Commands:
   simulate   Drive simulated devices at a broker (see: fieldproof simulate --help)
   cloud      Run the cloud server alone: --data-dir ./data/cloud --http-port 8080 --suite intl|sm
   edge       Run one edge gateway alone: --config edge.json (the EdgeConfig schema)
+  witness    Run one consortium member's witness (C2SP tlog-witness): --name --trust keys.json --log-url
 `;
 
 function numberOption(value: string | undefined, fallback: number, name: string): number {
@@ -78,6 +79,10 @@ async function main(argv: string[]): Promise<number> {
     case 'edge': {
       const { runEdge } = await import('./commands/serve.ts');
       return runEdge(rest, write);
+    }
+    case 'witness': {
+      const { runWitness } = await import('./commands/witness.ts');
+      return runWitness(rest, write);
     }
     case 'simulate': {
       const { runSimulate } = await import('./commands/simulate.ts');

@@ -1,3 +1,4 @@
+export * from './chain/evm/index.ts';
 export * from './config.ts';
 export type { CloudContext } from './context.ts';
 export * from './server.ts';

@@ -17,6 +17,7 @@ import { ZodError } from 'zod';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import type { CloudContext } from './context.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
+import { consistencyRoutes } from './routes/consistency-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
@@ -131,6 +132,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await registryRoutes(app, context, requireAdmin);
   await proofRoutes(app, context);
   await statusRoutes(app, context);
+  await consistencyRoutes(app, context);
   const checkpointer = startCheckpointer(context);
   try {
     await app.listen({ host: config.http.host, port: config.http.port });

@@ -1,3 +1,5 @@
+export * from './anchor/contracts/CheckpointAnchor.artifact.ts';
+export * from './anchor/hash-checkpoint-body.ts';
 export * from './checkpoint/format-checkpoint.ts';
 export * from './checkpoint/note-key-id.ts';
 export { noteBytesMax, noteSignaturesMax } from './checkpoint/note-text.ts';
@@ -19,3 +21,9 @@ export * from './tree/load-frontier.ts';
 export * from './tree/memory-tree.ts';
 export * from './tree/stored-hash-index.ts';
 export * from './tree/tree-hash.ts';
+export * from './witness/add-checkpoint-request.ts';
+export * from './witness/collect-cosignatures.ts';
+export * from './witness/cosign-checkpoint.ts';
+export * from './witness/verify-cosignature.ts';
+export * from './witness/witness-checkpoint.ts';
+export * from './witness/witness-error.ts';
