@@ -69,11 +69,15 @@ function track(child: ChildProcess, name: string): RunningProcess {
 
 /** Run `fieldproof <args>` as its own process, TypeScript loaded by tsx. */
 export function spawnFieldproof(args: string[], name: string): RunningProcess {
-  const child = spawn(process.execPath, ['--import', tsxLoader, join(repoRoot, 'packages', 'cli', 'src', 'main.ts'), ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, join(repoRoot, 'packages', 'cli', 'src', 'main.ts'), ...args],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    },
+  );
   return track(child, name);
 }
 

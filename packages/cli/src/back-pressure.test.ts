@@ -65,16 +65,13 @@ describe('edge back-pressure at the outbox bound', () => {
     expect(httpRefused.status).toBe(503);
     expect(((await httpRefused.json()) as { error: { code: string } }).error.code).toBe('intake_busy');
 
-    // The cloud comes up: the outbox drains, back-pressure lifts, every frame lands.
-    cloud = await startCloudServer({
-      dataDir: join(root, 'cloud'),
-      http: { port: cloudPort },
-      checkpointIntervalMs: 100,
-    });
+    // Register the edge and the device with the cloud first (on another port, so the edge cannot
+    // reach it yet: a frame of a device the cloud does not know would be quarantined there).
+    const registering = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 } });
     const admin = async (path: string, body: Record<string, string>) => {
-      const response = await fetch(`${cloud?.url}${path}`, {
+      const response = await fetch(`${registering.url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud?.adminToken}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${registering.adminToken}` },
         body: JSON.stringify(body),
       });
       expect(response.ok).toBe(true);
@@ -85,6 +82,14 @@ describe('edge back-pressure at the outbox bound', () => {
       alg: 'ed25519',
       publicKey: toBase64(device.publicKey),
       edgeId: 'edge-bp',
+    });
+    await registering.stop();
+
+    // The cloud comes up where the edge looks for it: the outbox drains, back-pressure lifts, every frame lands.
+    cloud = await startCloudServer({
+      dataDir: join(root, 'cloud'),
+      http: { port: cloudPort },
+      checkpointIntervalMs: 100,
     });
     await Promise.all(acks);
     expect(acknowledged).toBe(sent); // by the broker

@@ -12,6 +12,8 @@ Commands:
   simulate   Drive simulated devices at a broker (see: fieldproof simulate --help)
   cloud      Run the cloud server alone: --data-dir ./data/cloud --http-port 8080 --suite intl|sm
   edge       Run one edge gateway alone: --config edge.json (the EdgeConfig schema)
+  audit      Re-derive the log from the stored rows and compare it with every checkpoint:
+             --data-dir ./data (exit 1 on any finding, each with its leaf index)
   witness    Run one consortium member's witness (C2SP tlog-witness): --name --trust keys.json --log-url
 `;
 
@@ -79,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
     case 'edge': {
       const { runEdge } = await import('./commands/serve.ts');
       return runEdge(rest, write);
+    }
+    case 'audit': {
+      const { runAudit } = await import('./commands/audit.ts');
+      return runAudit(rest, write);
     }
     case 'witness': {
       const { runWitness } = await import('./commands/witness.ts');

@@ -1,5 +1,6 @@
 import { CryptoSuiteNameSchema, parseConfig, SignatureAlgorithmSchema } from '@fieldproof/protocol';
 import { z } from 'zod';
+import { EvmAnchorConfigSchema } from './chain/evm/evm-anchor-config.ts';
 
 /** The cloud server's configuration; validated at start, every default explicit. */
 export const CloudConfigSchema = z
@@ -45,6 +46,11 @@ export const CloudConfigSchema = z
         quarantinePayloadBytesMax: 65_536,
         pageSizeMax: 1_000,
       }),
+    /**
+     * The EVM consortium chain to anchor final checkpoints to (Besu, FISCO BCOS 3.9+, Quorum, or a
+     * local Anvil). Omitted: `chain: none`, checkpoints are not anchored (the start-up says so).
+     */
+    chain: EvmAnchorConfigSchema.optional(),
     /** SQLite durability: `normal` survives a process crash, `full` also power loss. */
     synchronous: z.enum(['normal', 'full']).default('normal'),
   })

@@ -1,3 +1,5 @@
+export * from './audit/audit-log.ts';
+export * from './audit/open-audit-store.ts';
 export * from './chain/evm/index.ts';
 export * from './config.ts';
 export type { CloudContext } from './context.ts';

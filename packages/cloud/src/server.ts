@@ -14,6 +14,7 @@ import {
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
+import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import type { CloudContext } from './context.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
@@ -43,6 +44,8 @@ export interface CloudServer {
   adminToken: string;
   /** The log's checkpoint origin. */
   origin: string;
+  /** The chain anchoring service, or undefined for `chain: none`. */
+  anchorer: EvmAnchorer | undefined;
   /** Routes' and workers' shared context (for tests and the CLI). */
   context: CloudContext;
   /** Sign a checkpoint now if the log grew. */
@@ -134,10 +137,16 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await statusRoutes(app, context);
   await consistencyRoutes(app, context);
   const checkpointer = startCheckpointer(context);
+  const anchorer = config.chain
+    ? createEvmAnchorer({ store, origin, suite: config.suite, log, clock: context.clock }, { config: config.chain })
+    : undefined;
+  if (anchorer) anchorer.start();
+  else log.info('chain: none (final checkpoints are not anchored; set cloud.chain to anchor them)');
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
     await checkpointer.stop();
+    await anchorer?.stop();
     store.close();
     throw error;
   }
@@ -146,11 +155,13 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     url: `http://${config.http.host}:${address.port}`,
     adminToken,
     origin,
+    anchorer,
     context,
     checkpointNow: () => publishCheckpoint(context),
     async stop() {
       await app.close();
       await checkpointer.stop();
+      await anchorer?.stop();
       store.close();
     },
   };

@@ -9,7 +9,8 @@ export const ErrorCodes = {
   frame_signature_invalid: { status: 422, summary: 'The frame signature does not verify against the device key.' },
   frame_replayed: {
     status: 409,
-    summary: 'The frame reuses a spent seq of its device (an exact re-delivery of an accepted frame is a duplicate, not a reject).',
+    summary:
+      'The frame reuses a spent seq of its device (an exact re-delivery of an accepted frame is a duplicate, not a reject).',
   },
   frame_topic_mismatch: { status: 400, summary: 'The MQTT topic names a different device from the frame.' },
   device_unknown: { status: 403, summary: 'The device is not registered with this edge or cloud.' },

@@ -52,6 +52,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   write(`  Edge gateway    ${edge.httpUrl ?? '(no HTTP)'}   (status: ${edge.httpUrl}/v1/status)`);
   write(`  Log origin      ${cloud.origin}`);
   write(
+    `  Chain           ${cloud.anchorer ? `anchoring to chain ${cloud.anchorer.scope.chainId}, contract ${cloud.anchorer.scope.contractAddress}` : 'none: checkpoints are signed but not anchored (anchoring to Besu, FISCO BCOS, Quorum or Anvil is set in cloud.chain)'}`,
+  );
+  write(
     `  Demo site       ${devices.length} simulated devices: ${devices.map((device) => device.deviceId).join(', ')}`,
   );
   write('');

@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  type AuditFinding,
+  type AuditLogResult,
+  type AuditStore,
+  auditFindingKinds,
+  auditLog,
+  openAuditStore,
+} from '@fieldproof/cloud';
+import {
+  type BulkVerifier,
+  CryptoSuiteNameSchema,
+  createVerifyPool,
+  fromBase64,
+  inlineVerifier,
+  type SignatureAlgorithm,
+  SignatureAlgorithmSchema,
+  suiteHash,
+  toBase64,
+  toHex,
+  type VerifyPool,
+} from '@fieldproof/protocol';
+import { createProgressBar, type ProgressStream } from '../progress-bar.ts';
+
+/** Rows (log leaves plus frames) from which `--progress auto` counts a run as long. */
+export const auditProgressRowsMin = 10_000;
+/** Frames from which the audit verifies signatures on a worker pool rather than inline. */
+export const auditPoolFramesMin = 5_000;
+
+/** Options of runAudit that the command line does not carry. */
+export interface RunAuditOptions {
+  /** Where the progress bar draws; process.stderr by default. */
+  progressStream?: ProgressStream;
+}
+
+const usage = `usage: fieldproof audit [--data-dir ./data] [--db <cloud.db>] [--log-key <log-key.json>]
+                        [--origin <origin>] [--suite intl|sm] [--progress auto|always|never] [--threads N]`;
+
+/** Read the public half of a key file: an auditor needs no private key. */
+function readPublicKey(path: string): { alg: SignatureAlgorithm; publicKey: Uint8Array } {
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { alg?: unknown; publicKey?: unknown } | null;
+  const alg = SignatureAlgorithmSchema.safeParse(json?.alg);
+  if (!alg.success) throw new Error('it names no signature algorithm (alg)');
+  const publicKey = typeof json?.publicKey === 'string' ? fromBase64(json.publicKey) : undefined;
+  if (!publicKey) throw new Error('its publicKey is missing or not base64');
+  return { alg: alg.data, publicKey };
+}
+
+function findingLine(finding: AuditFinding): string {
+  const logLeaf = finding.logIndex === undefined ? '-' : String(finding.logIndex);
+  const frameLeaf = finding.frameLeafIndex === undefined ? '-' : String(finding.frameLeafIndex);
+  return `FOUND ${finding.kind.padEnd(20)} log leaf ${logLeaf.padEnd(6)} frame leaf ${frameLeaf.padEnd(5)} ${finding.table} ${finding.row}: ${finding.message}`;
+}
+
+function summaryLines(result: AuditLogResult, dbPath: string): string[] {
+  const counted = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  const checked = `checked ${counted(result.leavesChecked, 'log leaf', 'log leaves')}, ${counted(result.batchesChecked, 'batch', 'batches')}, ${counted(result.framesChecked, 'frame', 'frames')}, ${counted(result.checkpointsChecked, 'checkpoint', 'checkpoints')} and ${counted(result.storedHashesChecked, 'stored hash', 'stored hashes')} of ${dbPath}`;
+  if (result.findingsTotal === 0) {
+    return [
+      checked,
+      `clean: every row re-derives the log, which matches every signed checkpoint (largest size ${result.checkpointSizeMax}, rebuilt root ${toBase64(result.rootHash)})`,
+    ];
+  }
+  const byKind = auditFindingKinds
+    .filter((kind) => result.findingsByKind[kind] > 0)
+    .map((kind) => `${kind} ${result.findingsByKind[kind]}`)
+    .join(', ');
+  return [checked, `NOT clean: ${result.findingsTotal} finding(s): ${byKind}`];
+}
+
+/**
+ * `fieldproof audit`: re-derive the cloud's log from its stored rows and compare it with every
+ * signed checkpoint (see auditLog). Opens `<data-dir>/cloud/cloud.db` read-only (or `--db`) and the
+ * public half of `<data-dir>/cloud/keys/log-key.json` (or `--log-key`). Prints one line per finding
+ * with its log leaf index and frame leaf index, then a summary; a progress bar goes to stderr on
+ * long runs. Returns the exit code: 0 when clean, 1 on any finding, 2 for unreadable input.
+ */
+export async function runAudit(
+  args: string[],
+  write: (line: string) => void,
+  options: RunAuditOptions = {},
+): Promise<number> {
+  let values: {
+    'data-dir'?: string;
+    db?: string;
+    'log-key'?: string;
+    origin?: string;
+    suite?: string;
+    progress?: string;
+    threads?: string;
+  };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        'data-dir': { type: 'string' },
+        db: { type: 'string' },
+        'log-key': { type: 'string' },
+        origin: { type: 'string' },
+        suite: { type: 'string' },
+        progress: { type: 'string' },
+        threads: { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    write(`${(error as Error).message}\n${usage}`);
+    return 2;
+  }
+  const dataDir = values['data-dir'] ?? './data';
+  const dbPath = values.db ?? join(dataDir, 'cloud', 'cloud.db');
+  const keyPath = values['log-key'] ?? join(dataDir, 'cloud', 'keys', 'log-key.json');
+  const progressMode = values.progress ?? 'auto';
+  if (progressMode !== 'auto' && progressMode !== 'always' && progressMode !== 'never') {
+    write(`--progress must be auto, always or never, got ${progressMode}\n${usage}`);
+    return 2;
+  }
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0)) {
+    write(`--threads must be a non-negative integer, got ${values.threads}\n${usage}`);
+    return 2;
+  }
+
+  let logKey: { alg: SignatureAlgorithm; publicKey: Uint8Array };
+  try {
+    logKey = readPublicKey(keyPath);
+  } catch (error) {
+    write(`cannot read log key ${keyPath}: ${(error as Error).message}`);
+    return 2;
+  }
+
+  let store: AuditStore;
+  try {
+    store = openAuditStore(dbPath);
+  } catch (error) {
+    write((error as Error).message);
+    return 2;
+  }
+  let pool: VerifyPool | undefined;
+  try {
+    const suiteText = values.suite ?? store.storedSuite ?? 'intl';
+    const suiteParsed = CryptoSuiteNameSchema.safeParse(suiteText);
+    if (!suiteParsed.success) {
+      write(`suite must be intl or sm, got ${suiteText}`);
+      return 2;
+    }
+    const suite = suiteParsed.data;
+    // The origin the cloud derives from its log key, unless it was configured and stored.
+    const origin =
+      values.origin ??
+      store.storedOrigin ??
+      `fieldproof.local/log/${toHex(suiteHash('intl', logKey.publicKey)).slice(0, 16)}`;
+
+    let verifier: BulkVerifier = inlineVerifier;
+    if (threads !== 0 && store.frameCount >= auditPoolFramesMin) {
+      pool = createVerifyPool(threads === undefined ? {} : { threads });
+      verifier = pool;
+    }
+    const progressStream = options.progressStream ?? process.stderr;
+    const bar = createProgressBar({ stream: progressStream, label: 'audit' });
+    let showProgress = progressMode === 'always';
+    const result = await auditLog(store.db, {
+      suite,
+      origin,
+      logKey: { keyName: origin, alg: logKey.alg, publicKey: logKey.publicKey },
+      verifier,
+      onProgress(done, total) {
+        if (progressMode === 'auto' && total >= auditProgressRowsMin) showProgress = true;
+        if (showProgress) bar.update(done, total);
+      },
+      onFinding(finding) {
+        if (showProgress) bar.clear();
+        write(findingLine(finding));
+      },
+    });
+    if (showProgress) bar.finish();
+    for (const line of summaryLines(result, dbPath)) write(line);
+    return result.findingsTotal === 0 ? 0 : 1;
+  } finally {
+    await pool?.close();
+    store.close();
+  }
+}
