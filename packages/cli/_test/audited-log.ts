@@ -3,65 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloudServer } from '@fieldproof/cloud';
 import { createDeviceClient, createMemorySeqStore } from '@fieldproof/device';
-import { hashLeaf, merkleRoot } from '@fieldproof/ledger';
 import {
   type CryptoSuiteName,
-  canonicalize,
-  canonicalizeSignedFrame,
   fromBase64,
   GENESIS_BATCH_HASH,
   generateKeyPair,
   type KeyPair,
   keyPairSigner,
-  type SignedBatchHeader,
   type SignedFrame,
-  sign,
-  suiteHash,
   toBase64,
-  toHex,
-  utf8,
 } from '@fieldproof/protocol';
-
-/** A signed batch upload as an edge posts it, with the hash the next batch chains to. */
-export interface BuiltBatch {
-  /** The edge-signed header. */
-  batch: SignedBatchHeader;
-  /** The frames under its root, in leaf order. */
-  frames: SignedFrame[];
-  /** Leaf hashes of the frames. */
-  leafHashes: Uint8Array[];
-  /** Hex hash of the canonical signed header (the next batch's previousBatchHash). */
-  batchHash: string;
-}
-
-/** Sign a batch of frames as edge `edgeId` would. */
-export function buildBatch(
-  edgeKey: KeyPair,
-  edgeId: string,
-  batchSeq: number,
-  previousBatchHash: string,
-  frames: SignedFrame[],
-  suite: CryptoSuiteName = 'intl',
-): BuiltBatch {
-  const leafHashes = frames.map((frame) => hashLeaf(suite, utf8(canonicalizeSignedFrame(frame).signed)));
-  const times = frames.map((frame) => frame.frame.deviceTimeMs);
-  const header = {
-    edgeId,
-    batchSeq,
-    previousBatchHash,
-    root: toBase64(merkleRoot(suite, leafHashes)),
-    count: frames.length,
-    firstTimeMs: Math.min(...times),
-    lastTimeMs: Math.max(...times),
-    suite,
-  };
-  const batch: SignedBatchHeader = {
-    header,
-    alg: edgeKey.alg,
-    sig: toBase64(sign(edgeKey, utf8(canonicalize(header)))),
-  };
-  return { batch, frames, leafHashes, batchHash: toHex(suiteHash(suite, utf8(canonicalize(batch)))) };
-}
+import { type BuiltBatch, buildBatch } from './build-batch.ts';
 
 /** The log an audit test starts from: what was posted, where it lies. */
 export interface AuditedLog {

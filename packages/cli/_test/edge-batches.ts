@@ -1,19 +1,7 @@
 import type { DeviceClient } from '@fieldproof/device';
 import { createDeviceClient, createMemorySeqStore } from '@fieldproof/device';
-import { hashLeaf, merkleRoot } from '@fieldproof/ledger';
-import {
-  canonicalize,
-  canonicalizeSignedFrame,
-  GENESIS_BATCH_HASH,
-  generateKeyPair,
-  type KeyPair,
-  keyPairSigner,
-  sign,
-  suiteHash,
-  toBase64,
-  toHex,
-  utf8,
-} from '@fieldproof/protocol';
+import { GENESIS_BATCH_HASH, generateKeyPair, type KeyPair, keyPairSigner, toBase64 } from '@fieldproof/protocol';
+import { buildBatch, postJson } from './build-batch.ts';
 
 /** Where an edge's batch chain stands; copy it to write two different histories from one point. */
 export interface EdgeChain {
@@ -36,15 +24,6 @@ export interface TestEdge {
   appendBatch(cloudUrl: string, chain: EdgeChain, tag: number, frames?: number): Promise<void>;
 }
 
-async function post(url: string, body: unknown, adminToken?: string): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
-}
-
 /** A new test edge `edgeId` with its device `<edgeId>-device`. */
 export function createTestEdge(edgeId: string): TestEdge {
   const edgeKey: KeyPair = generateKeyPair('ed25519');
@@ -58,12 +37,12 @@ export function createTestEdge(edgeId: string): TestEdge {
   return {
     edgeId,
     async register(cloudUrl, adminToken) {
-      await post(
+      await postJson(
         `${cloudUrl}/v1/edges`,
         { edgeId, alg: 'ed25519', publicKey: toBase64(edgeKey.publicKey) },
         adminToken,
       );
-      await post(
+      await postJson(
         `${cloudUrl}/v1/devices`,
         { deviceId, alg: 'ed25519', publicKey: toBase64(deviceKey.publicKey), edgeId },
         adminToken,
@@ -73,22 +52,10 @@ export function createTestEdge(edgeId: string): TestEdge {
       const signed = Array.from({ length: frames }, (_, i) =>
         device.buildFrame([{ kind: 'weight', value: tag * 1000 + i, unit: 'kg' }], 1_700_000_000_000 + tag * 1000 + i),
       );
-      const leafHashes = signed.map((frame) => hashLeaf('intl', utf8(canonicalizeSignedFrame(frame).signed)));
-      const times = signed.map((frame) => frame.frame.deviceTimeMs);
-      const header = {
-        edgeId,
-        batchSeq: chain.batchSeq,
-        previousBatchHash: chain.previousBatchHash,
-        root: toBase64(merkleRoot('intl', leafHashes)),
-        count: signed.length,
-        firstTimeMs: Math.min(...times),
-        lastTimeMs: Math.max(...times),
-        suite: 'intl' as const,
-      };
-      const batch = { header, alg: 'ed25519' as const, sig: toBase64(sign(edgeKey, utf8(canonicalize(header)))) };
-      await post(`${cloudUrl}/v1/ingest/batches`, { batch, frames: signed });
+      const built = buildBatch(edgeKey, edgeId, chain.batchSeq, chain.previousBatchHash, signed);
+      await postJson(`${cloudUrl}/v1/ingest/batches`, { batch: built.batch, frames: signed });
       chain.batchSeq += 1;
-      chain.previousBatchHash = toHex(suiteHash('intl', utf8(canonicalize(batch))));
+      chain.previousBatchHash = built.batchHash;
     },
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type CloudServer, startCloudServer } from '@fieldproof/cloud';
 import { createDeviceClient, createMemorySeqStore } from '@fieldproof/device';
 import { type EdgeGateway, startEdgeGateway } from '@fieldproof/edge';
-import { hashLeaf, merkleRoot, verifyFrameBundle } from '@fieldproof/ledger';
+import { hashLeaf, verifyFrameBundle } from '@fieldproof/ledger';
 import {
   canonicalize,
   fromBase64,
@@ -20,6 +20,7 @@ import {
 } from '@fieldproof/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBatch } from '../_test/build-batch.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
 
@@ -165,20 +166,9 @@ describe('reject paths through the real broker, edge and cloud', () => {
 
     // A batch whose header is signed by a key that is not edge-1's.
     const forged = clientA.buildFrame(reading(1));
-    const leaf = hashLeaf('intl', utf8(canonicalize(forged)));
-    const header = {
-      edgeId: 'edge-1',
-      batchSeq: 999,
-      previousBatchHash: GENESIS_BATCH_HASH,
-      root: toBase64(merkleRoot('intl', [leaf])),
-      count: 1,
-      firstTimeMs: forged.frame.deviceTimeMs,
-      lastTimeMs: forged.frame.deviceTimeMs,
-      suite: 'intl' as const,
-    };
     const impostor = generateKeyPair('ed25519');
     const forgedUpload = {
-      batch: { header, alg: 'ed25519', sig: toBase64(sign(impostor, utf8(canonicalize(header)))) },
+      batch: buildBatch(impostor, 'edge-1', 999, GENESIS_BATCH_HASH, [forged]).batch,
       frames: [forged],
     };
     const forgedResponse = await fetch(`${cloud.url}/v1/ingest/batches`, {

@@ -16,7 +16,8 @@ import {
 } from '@fieldproof/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditedLog, buildAuditedLog, buildBatch, buildBulkLog, copyAuditedLog } from '../../_test/audited-log.ts';
+import { type AuditedLog, buildAuditedLog, buildBulkLog, copyAuditedLog } from '../../_test/audited-log.ts';
+import { buildBatch } from '../../_test/build-batch.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { runAudit } from './audit.ts';
 
