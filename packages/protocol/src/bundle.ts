@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SignedBatchHeaderSchema } from './batch.ts';
 import {
   Base64Schema,

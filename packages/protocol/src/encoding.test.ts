@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, fromBase64, fromHex, toBase64, toHex, utf8 } from './encoding.ts';
+import { bytesEqual, fromBase64, fromHex, toBase64, toHex, utf8, utf8ByteLength } from './encoding.ts';
 
 describe('base64', () => {
   it('decodes the RFC 4648 §10 test vectors', () => {
@@ -72,5 +72,50 @@ describe('bytesEqual', () => {
     expect(bytesEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false);
     expect(bytesEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2, 0]))).toBe(false);
     expect(bytesEqual(new Uint8Array(), new Uint8Array())).toBe(true);
+  });
+});
+
+describe('agreement with Node Buffer (the pure-JavaScript codecs run in browsers too)', () => {
+  it('toBase64 and toHex write what Buffer writes (property test)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(toBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+        expect(toHex(bytes)).toBe(Buffer.from(bytes).toString('hex'));
+      }),
+    );
+  });
+
+  it('fromBase64 accepts exactly the canonical texts and reads them as Buffer does (property test)', () => {
+    const base64Character = fc.constantFrom(
+      ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ '.split(''),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: base64Character, maxLength: 24 }), (text) => {
+        const decoded = Buffer.from(text, 'base64');
+        const canonical = decoded.toString('base64') === text;
+        expect(fromBase64(text)).toEqual(canonical ? new Uint8Array(decoded) : undefined);
+      }),
+    );
+  });
+
+  it('fromHex reads what Buffer reads (property test)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+        expect(fromHex(Buffer.from(bytes).toString('hex'))).toEqual(bytes);
+      }),
+    );
+  });
+
+  it('utf8ByteLength counts what Buffer.byteLength and TextEncoder count, lone surrogates too (property test)', () => {
+    const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: codeUnit }), fc.string({ unit: 'binary' })), (text) => {
+        expect(utf8ByteLength(text)).toBe(Buffer.byteLength(text, 'utf8'));
+        expect(utf8ByteLength(text)).toBe(utf8(text).length);
+      }),
+    );
+    expect(utf8ByteLength('\ud800')).toBe(3);
+    expect(utf8ByteLength('\ud83d\ude00')).toBe(4);
+    expect(utf8ByteLength('—')).toBe(3);
   });
 });

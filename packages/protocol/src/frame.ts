@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Ids of devices, edges and logs: short, printable, safe in MQTT topics, URLs and file names. */
 export const IdSchema = z

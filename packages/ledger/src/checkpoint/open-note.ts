@@ -1,4 +1,4 @@
-import { bytesEqual, fromBase64, type SignatureAlgorithm, utf8, verify } from '@fieldproof/protocol';
+import { bytesEqual, fromBase64, type SignatureAlgorithm, utf8, utf8ByteLength, verify } from '@fieldproof/protocol';
 import { CheckpointError } from '../errors.ts';
 import { isValidNoteKeyName, noteKeyId } from './note-key-id.ts';
 import { isValidNoteCharacters, noteBytesMax, noteSignaturesMax } from './note-text.ts';
@@ -50,7 +50,7 @@ function malformed(message: string, details?: Record<string, unknown>): Checkpoi
  * signature line, more than noteSignaturesMax signatures or more than noteBytesMax bytes.
  */
 export function parseNote(noteText: string): ParsedNote {
-  if (typeof noteText !== 'string' || Buffer.byteLength(noteText, 'utf8') > noteBytesMax) {
+  if (typeof noteText !== 'string' || utf8ByteLength(noteText) > noteBytesMax) {
     throw malformed(`a note must be text of at most ${noteBytesMax} bytes`);
   }
   if (!isValidNoteCharacters(noteText)) throw malformed('a note must not hold control characters other than newline');

@@ -9,10 +9,10 @@ import {
 } from 'node:crypto';
 import { sm2 } from 'sm-crypto-v2';
 import { toHex } from '../encoding.ts';
+import { type CryptoBackend, SM2_DEFAULT_USER_ID, type VerifyOptions } from './crypto-backend.ts';
 import type { KeyPair, SignatureAlgorithm, Signer } from './types.ts';
 
-/** Default SM2 signer ID (GB/T 35276 and most deployments). */
-export const SM2_DEFAULT_USER_ID = '1234567812345678';
+export { SM2_DEFAULT_USER_ID };
 
 const b64url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 const fromB64url = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64url'));
@@ -113,7 +113,7 @@ export function verify(
   publicKey: Uint8Array,
   message: Uint8Array,
   signature: Uint8Array,
-  options: { sm2UserId?: string } = {},
+  options: VerifyOptions = {},
 ): boolean {
   if (signature.length !== 64) return false;
   if (alg === 'sm2') {
@@ -164,3 +164,6 @@ export function suiteHash(suite: 'intl' | 'sm', ...parts: Uint8Array[]): Uint8Ar
   for (const part of parts) hash.update(part);
   return new Uint8Array(hash.digest());
 }
+
+/** The crypto backend on Node's OpenSSL (and sm-crypto-v2 for SM2): the default on servers. */
+export const nodeCrypto: CryptoBackend = { verify, suiteHash };
