@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulatorKinds } from '@fieldproof/device';
-import { verifyFrameBundle } from '@fieldproof/ledger';
-import { type FrameProofBundle, type TrustFile, TrustFileSchema } from '@fieldproof/protocol';
+import { collectCosignatures, verifyFrameBundle } from '@fieldproof/ledger';
+import { type FrameProofBundle, fromBase64, type TrustFile, TrustFileSchema } from '@fieldproof/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { runVerify } from './commands/verify.ts';
@@ -16,13 +16,36 @@ interface FrameList {
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-e2e-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** Signature lines of a note: the log's one, then the witnesses' cosignatures. */
+function signatureLineCount(note: string): number {
+  return note.split('\n').filter((line) => line.startsWith('— ')).length;
+}
+
 async function fetchBundle(cloudUrl: string, frameId: string): Promise<FrameProofBundle> {
-  return waitFor(`a proof of ${frameId}`, async () => {
+  return waitFor(`a proof of ${frameId} at a final checkpoint`, async () => {
     const response = await fetch(`${cloudUrl}/v1/frames/${frameId}/proof`);
     if (response.status === 409) return undefined; // proof_not_ready: no checkpoint covers it yet
     if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
-    return (await response.json()) as FrameProofBundle;
+    const bundle = (await response.json()) as FrameProofBundle;
+    // Until 3 of the 4 witnesses cosigned a checkpoint covering it, the bundle is not final.
+    return signatureLineCount(bundle.checkpoint) >= 1 + 3 ? bundle : undefined;
   });
+}
+
+/** The valid cosignatures of the trust file's witnesses on a bundle's checkpoint. */
+function validCosigners(bundle: FrameProofBundle, trust: TrustFile): string[] {
+  const log = trust.logs[bundle.log.origin];
+  if (!log) throw new Error(`no log ${bundle.log.origin} in the trust file`);
+  const witnesses = Object.entries(trust.witnesses ?? {}).map(([keyName, key]) => ({
+    keyName,
+    publicKey: fromBase64(key.publicKey) ?? new Uint8Array(),
+  }));
+  return collectCosignatures({
+    checkpointNote: bundle.checkpoint,
+    logKey: { keyName: log.keyName, alg: log.alg, publicKey: fromBase64(log.publicKey) ?? new Uint8Array() },
+    witnesses,
+    threshold: trust.witnessThreshold ?? witnesses.length,
+  }).cosigned.map((entry) => entry.keyName);
 }
 
 describe('embedded end to end: simulators → real MQTT broker → edge → cloud → log → proof', () => {
@@ -52,6 +75,15 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       });
       expect(new Set(embedded.devices.map((device) => device.kind))).toEqual(new Set(simulatorKinds));
       const trust = TrustFileSchema.parse(await getJson<TrustFile>(`${cloudUrl}/v1/trust`));
+      // The trust file names the consortium's witnesses and the 3-of-4 policy.
+      expect(Object.keys(trust.witnesses ?? {}).sort()).toEqual(['bank', 'core-enterprise', 'logistics', 'regulator']);
+      expect(trust.witnessThreshold).toBe(3);
+      expect(embedded.witnesses.map((witness) => witness.key.keyName)).toEqual([
+        'bank',
+        'core-enterprise',
+        'logistics',
+        'regulator',
+      ]);
       const trustPath = join(dataDir, 'trust.json');
       writeFileSync(trustPath, JSON.stringify(trust));
       for (const list of perDevice) {
@@ -60,6 +92,8 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
           const report = verifyFrameBundle(bundle, trust);
           expect(report.steps.filter((step) => !step.ok)).toEqual([]);
           expect(report.ok).toBe(true);
+          expect(validCosigners(bundle, trust).length).toBeGreaterThanOrEqual(3);
+          expect(report.steps.find((step) => step.step === 'checkpoint_cosignatures')?.message).toMatch(/of 4 trusted/);
           expect(bundle.frame.frame.deviceId).toBe(item.deviceId);
         }
       }
@@ -79,9 +113,15 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
 
       const edgeStatus = embedded.edge.status();
       expect(edgeStatus.quarantined).toBe(0);
-      const status = await getJson<{ logSize: number; batches: number; quarantined: number }>(`${cloudUrl}/v1/status`);
+      const status = await getJson<{
+        logSize: number;
+        batches: number;
+        quarantined: number;
+        finalCheckpointSize: number;
+      }>(`${cloudUrl}/v1/status`);
       expect(status.quarantined).toBe(0);
       expect(status.logSize).toBe(status.batches);
+      expect(status.finalCheckpointSize).toBeGreaterThanOrEqual(bundle.log.treeSize);
     } finally {
       await embedded.stop();
     }
@@ -95,6 +135,18 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
         );
         return current.checkpointSize === current.logSize ? current : undefined;
       });
+      // With the log still, the witnesses catch up: the latest checkpoint becomes final, and
+      // ?cosigned=1 publishes it with the log's line followed by the witnesses' cosignatures.
+      await waitFor('a final checkpoint of the whole log', async () => {
+        const current = await getJson<{ logSize: number; finalCheckpointSize: number }>(
+          `${reopened.cloud.url}/v1/status`,
+        );
+        return current.finalCheckpointSize === current.logSize ? current : undefined;
+      });
+      const plainNote = await (await fetch(`${reopened.cloud.url}/v1/log/checkpoint`)).text();
+      const cosignedNote = await (await fetch(`${reopened.cloud.url}/v1/log/checkpoint?cosigned=1`)).text();
+      expect(cosignedNote.startsWith(plainNote)).toBe(true);
+      expect(signatureLineCount(cosignedNote)).toBeGreaterThanOrEqual(1 + 3);
       const edgeStatus = reopened.edge.status();
       expect(edgeStatus.outbox.batches).toBe(0);
       expect(status.logSize).toBe(edgeStatus.batches);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type CloudServer, startCloudServer } from '@fieldproof/cloud';
+import { type CloudServer, loadLogIdentity, startCloudServer } from '@fieldproof/cloud';
 import {
   createFileSeqStore,
   createMqttPublisher,
@@ -22,6 +22,13 @@ import {
 import pino, { type Logger } from 'pino';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
 import { isAddressInUse, PortInUseError } from './port-in-use-error.ts';
+import { startWitness, type Witness } from './witness/start-witness.ts';
+
+/** The consortium members whose witnesses the embedded default runs. */
+export const embeddedWitnessNames = ['bank', 'core-enterprise', 'logistics', 'regulator'] as const;
+
+/** How many of the embedded witnesses must cosign a checkpoint for it to be final. */
+export const embeddedWitnessThreshold = 3;
 
 /** How the embedded default is laid out; every field has a default suited to `npm start`. */
 export interface EmbeddedOptions {
@@ -60,16 +67,18 @@ const algorithmByKind: Record<SimulatorKind, SignatureAlgorithm> = {
   'cold-chain': 'sm2',
 };
 
-/** A running embedded Fieldproof: broker, cloud, one edge and a simulated site. */
+/** A running embedded Fieldproof: broker, witnesses, cloud, one edge and a simulated site. */
 export interface Embedded {
   broker: EmbeddedBroker;
+  /** The consortium's witnesses (bank, core enterprise, logistics firm, regulator), in process. */
+  witnesses: Witness[];
   cloud: CloudServer;
   edge: EdgeGateway;
   /** The simulated devices of the demo site. */
   devices: FleetDevice[];
   /** Resolves when the fleet stops (after stop()). */
   fleet: Promise<RunFleetResult> | undefined;
-  /** Stop devices, edge, cloud and broker, in that order. */
+  /** Stop devices, edge, cloud, broker and witnesses, in that order. */
   stop(): Promise<void>;
 }
 
@@ -96,8 +105,43 @@ async function registerWithCloud(cloud: CloudServer, path: string, body: Record<
 }
 
 /**
- * Start the embedded default in this process: an Aedes broker, the cloud (SQLite), one edge
- * gateway and a demo site of simulated devices of every kind, all keeping state under `dataDir`.
+ * Start four in-process witnesses that follow the cloud's log (its key is loaded or created
+ * first), each with its key and state under `dataDir/witnesses/<name>`. Stops those already
+ * started if one fails.
+ */
+async function startEmbeddedWitnesses(dataDir: string, host: string, log: Logger): Promise<Witness[]> {
+  const identity = loadLogIdentity({ dataDir: join(dataDir, 'cloud'), logKeyAlg: 'ed25519' });
+  const logKey = {
+    origin: identity.origin,
+    keyName: identity.keyName,
+    alg: identity.keyPair.alg,
+    publicKey: identity.keyPair.publicKey,
+  };
+  const witnesses: Witness[] = [];
+  try {
+    for (const name of embeddedWitnessNames) {
+      witnesses.push(
+        await startWitness({
+          name,
+          dataDir: join(dataDir, 'witnesses', name),
+          logKey,
+          host,
+          port: 0,
+          log: log.child({ service: `witness ${name}` }),
+        }),
+      );
+    }
+  } catch (error) {
+    await Promise.all(witnesses.map((witness) => witness.stop()));
+    throw error;
+  }
+  return witnesses;
+}
+
+/**
+ * Start the embedded default in this process: an Aedes broker, four consortium witnesses (3 of 4
+ * make a checkpoint final), the cloud (SQLite), one edge gateway and a demo site of simulated
+ * devices of every kind, all keeping state under `dataDir`.
  * A restart with the same folder resumes: device seqs, the edge's batch chain and the log persist.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
@@ -113,6 +157,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     await verifier.close();
     throw error;
   }
+  let witnesses: Witness[];
+  try {
+    witnesses = await startEmbeddedWitnesses(options.dataDir, host, log);
+  } catch (error) {
+    await broker.close();
+    await verifier.close();
+    throw error;
+  }
+  const stopWitnesses = async () => {
+    await Promise.all(witnesses.map((witness) => witness.stop()));
+  };
   let cloud: CloudServer;
   try {
     cloud = await startCloudServer(
@@ -121,12 +176,20 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         suite: options.suite ?? 'intl',
         http: { host, port: options.httpPort ?? 8080 },
         checkpointIntervalMs: options.checkpointIntervalMs ?? 1_000,
+        witnesses: witnesses.map((witness) => ({
+          name: witness.key.keyName,
+          url: witness.url,
+          alg: 'ed25519' as const,
+          publicKey: toBase64(witness.key.publicKey),
+        })),
+        witnessThreshold: embeddedWitnessThreshold,
       },
       { log: log.child({ service: 'cloud' }), verifier },
     );
   } catch (error) {
     await broker.close();
     await verifier.close();
+    await stopWitnesses();
     if (isAddressInUse(error)) throw new PortInUseError('cloud http', options.httpPort ?? 8080, '--http-port');
     throw error;
   }
@@ -154,6 +217,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     await cloud.stop();
     await broker.close();
     await verifier.close();
+    await stopWitnesses();
     if (isAddressInUse(error)) throw new PortInUseError('edge http', options.edgePort ?? 8081, '--edge-port');
     throw error;
   }
@@ -172,6 +236,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     await cloud.stop();
     await broker.close();
     await verifier.close();
+    await stopWitnesses();
     throw error;
   }
 
@@ -189,6 +254,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       : undefined;
   return {
     broker,
+    witnesses,
     cloud,
     edge,
     devices,
@@ -201,6 +267,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       await cloud.stop();
       await broker.close();
       await verifier.close();
+      // Last: the cloud's cosigner has stopped, so no add-checkpoint is under way.
+      await stopWitnesses();
     },
   };
 }

@@ -2,6 +2,38 @@ import { CryptoSuiteNameSchema, parseConfig, SignatureAlgorithmSchema } from '@f
 import { z } from 'zod';
 import { EvmAnchorConfigSchema } from './chain/evm/evm-anchor-config.ts';
 
+/** Most witnesses one log sends its checkpoints to. */
+export const witnessesMax = 32;
+
+/** One consortium member's witness, as the cloud reaches and trusts it. */
+export const WitnessConfigSchema = z
+  .object({
+    /** The witness's key name, as on its cosignature lines. */
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^\s+]+$/, 'a key name without spaces or "+"'),
+    /** Base URL of its c2sp.org/tlog-witness interface (POST <url>/add-checkpoint). */
+    url: z.url(),
+    /** cosignature/v1 keys are Ed25519. */
+    alg: z.literal('ed25519').default('ed25519'),
+    /** Raw 32-byte Ed25519 public key, base64. */
+    publicKey: z
+      .string()
+      .refine(
+        (value) => Buffer.from(value, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(value),
+        'a base64 32-byte Ed25519 public key',
+      ),
+  })
+  .strict();
+export type WitnessConfig = z.infer<typeof WitnessConfigSchema>;
+
+/** The default k of n witnesses: 3 of 4, otherwise all of them (0 when there are none). */
+export function defaultWitnessThreshold(witnessCount: number): number {
+  return witnessCount === 4 ? 3 : witnessCount;
+}
+
 /** The cloud server's configuration; validated at start, every default explicit. */
 export const CloudConfigSchema = z
   .object({
@@ -51,10 +83,43 @@ export const CloudConfigSchema = z
      * local Anvil). Omitted: `chain: none`, checkpoints are not anchored (the start-up says so).
      */
     chain: EvmAnchorConfigSchema.optional(),
+    /**
+     * The consortium's witnesses (c2sp.org/tlog-witness) the cloud sends each new checkpoint to;
+     * none by default (then every checkpoint counts as final).
+     */
+    witnesses: z.array(WitnessConfigSchema).max(witnessesMax).default([]),
+    /** k: how many distinct witnesses must cosign a checkpoint for it to be final; default 3 of 4, else all. */
+    witnessThreshold: z.number().int().min(1).optional(),
+    /** Longest wait for one witness's answer. */
+    witnessTimeoutMs: z.number().int().min(100).default(5_000),
+    /** Longest pause between retries to a witness that failed (the pause doubles from checkpointIntervalMs). */
+    witnessBackoffMaxMs: z.number().int().min(10).default(30_000),
     /** SQLite durability: `normal` survives a process crash, `full` also power loss. */
     synchronous: z.enum(['normal', 'full']).default('normal'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    const n = config.witnesses.length;
+    const names = new Set(config.witnesses.map((witness) => witness.name));
+    if (names.size !== n) {
+      context.addIssue({ code: 'custom', path: ['witnesses'], message: 'witness names must be distinct' });
+    }
+    // cosignature/v1 does not sign the witness's name, so one key under two names would count twice.
+    if (new Set(config.witnesses.map((witness) => witness.publicKey)).size !== n) {
+      context.addIssue({ code: 'custom', path: ['witnesses'], message: 'witness public keys must be distinct' });
+    }
+    if (config.witnessThreshold !== undefined && (n === 0 || config.witnessThreshold > n)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['witnessThreshold'],
+        message: `must be between 1 and the number of witnesses (${n})`,
+      });
+    }
+  })
+  .transform((config) => ({
+    ...config,
+    witnessThreshold: config.witnessThreshold ?? defaultWitnessThreshold(config.witnesses.length),
+  }));
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;
 export type CloudConfigInput = z.input<typeof CloudConfigSchema>;
 

@@ -1,7 +1,9 @@
 import type { BulkVerifier, CryptoSuiteName, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
+import type { AnchorStore } from './chain/evm/anchor-store.ts';
 import type { CloudConfig } from './config.ts';
 import type { LogSequencer } from './log/log-sequencer.ts';
+import type { CosignatureStore } from './storage/sqlite/cosignature-store.ts';
 import type { CloudStore } from './storage/sqlite/sqlite-store.ts';
 
 /** The one object routes and workers get. */
@@ -19,4 +21,8 @@ export interface CloudContext {
   verifier: BulkVerifier;
   log: Logger;
   clock: () => number;
+  /** Witness cosignatures of our checkpoints and each witness's last cosigned size. */
+  cosignatures: CosignatureStore;
+  /** The anchor table and the chain it is about, when a chain is configured. */
+  anchors?: { store: AnchorStore; chainId: number; contractAddress: string };
 }

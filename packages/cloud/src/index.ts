@@ -3,4 +3,5 @@ export * from './audit/open-audit-store.ts';
 export * from './chain/evm/index.ts';
 export * from './config.ts';
 export type { CloudContext } from './context.ts';
+export * from './log/load-log-identity.ts';
 export * from './server.ts';

@@ -1,30 +1,26 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import {
-  type BulkVerifier,
-  FieldproofError,
-  inlineVerifier,
-  keyPairSigner,
-  loadOrCreateKeyPair,
-  suiteHash,
-  toHex,
-} from '@fieldproof/protocol';
+import { type BulkVerifier, FieldproofError, inlineVerifier, keyPairSigner } from '@fieldproof/protocol';
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import type { CloudContext } from './context.ts';
+import { checkpointFinality } from './log/checkpoint-finality.ts';
+import { loadLogIdentity } from './log/load-log-identity.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
 import { consistencyRoutes } from './routes/consistency-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
+import { openCosignatureStore } from './storage/sqlite/cosignature-store.ts';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
 import { publishCheckpoint, startCheckpointer } from './workers/checkpointer.ts';
+import { type Cosigner, startCosigner } from './workers/cosigner.ts';
 
 /** Collaborators supplied by the hosting process. */
 export interface StartCloudOptions {
@@ -48,6 +44,8 @@ export interface CloudServer {
   anchorer: EvmAnchorer | undefined;
   /** Routes' and workers' shared context (for tests and the CLI). */
   context: CloudContext;
+  /** The worker that sends checkpoints to the configured witnesses (idle without witnesses). */
+  cosigner: Cosigner;
   /** Sign a checkpoint now if the log grew. */
   checkpointNow(): number | undefined;
   /** Stop the listener and workers, sign a last checkpoint, close the store. */
@@ -68,8 +66,8 @@ function loadOrCreateToken(path: string): string {
  */
 export async function startCloudServer(input: CloudConfigInput, options: StartCloudOptions = {}): Promise<CloudServer> {
   const config = parseCloudConfig(input);
-  mkdirSync(join(config.dataDir, 'keys'), { recursive: true, mode: 0o700 });
-  const logKey = loadOrCreateKeyPair(join(config.dataDir, 'keys', 'log-key.json'), config.logKeyAlg);
+  const identity = loadLogIdentity({ dataDir: config.dataDir, logKeyAlg: config.logKeyAlg, origin: config.origin });
+  const logKey = identity.keyPair;
   const adminToken = loadOrCreateToken(join(config.dataDir, 'keys', 'admin-token'));
   const store = openSqliteStore(join(config.dataDir, 'cloud.db'), { synchronous: config.synchronous });
   const storedSuite = store.getMeta('suite');
@@ -80,7 +78,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     );
   }
   store.setMeta('suite', config.suite);
-  const origin = config.origin ?? `fieldproof.local/log/${toHex(suiteHash('intl', logKey.publicKey)).slice(0, 16)}`;
+  const origin = identity.origin;
   const sequencer = await openLogSequencer(store, config.suite);
   const log = options.log ?? pino({ level: 'silent' });
   const context: CloudContext = {
@@ -94,6 +92,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     verifier: options.verifier ?? inlineVerifier,
     log,
     clock: options.clock ?? Date.now,
+    cosignatures: openCosignatureStore(store.db),
   };
   const expectedToken = Buffer.from(adminToken);
   const requireAdmin = (authorization: string | undefined) => {
@@ -136,16 +135,32 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await proofRoutes(app, context);
   await statusRoutes(app, context);
   await consistencyRoutes(app, context);
-  const checkpointer = startCheckpointer(context);
+  const cosigner = startCosigner(context);
+  const checkpointer = startCheckpointer(context, { onPublished: () => cosigner.trigger() });
+  if (config.witnesses.length === 0) log.info('witnesses: none (every checkpoint counts as final)');
+  // With witnesses, only checkpoints cosigned by witnessThreshold of them are anchored.
   const anchorer = config.chain
-    ? createEvmAnchorer({ store, origin, suite: config.suite, log, clock: context.clock }, { config: config.chain })
+    ? createEvmAnchorer(
+        { store, origin, suite: config.suite, log, clock: context.clock },
+        {
+          config: config.chain,
+          isFinal: (checkpoint) => checkpointFinality(context, checkpoint.note, checkpoint.size).final,
+        },
+      )
     : undefined;
-  if (anchorer) anchorer.start();
-  else log.info('chain: none (final checkpoints are not anchored; set cloud.chain to anchor them)');
+  if (anchorer) {
+    context.anchors = {
+      store: anchorer.anchors,
+      chainId: anchorer.scope.chainId,
+      contractAddress: anchorer.scope.contractAddress,
+    };
+    anchorer.start();
+  } else log.info('chain: none (final checkpoints are not anchored; set cloud.chain to anchor them)');
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
     await checkpointer.stop();
+    await cosigner.stop();
     await anchorer?.stop();
     store.close();
     throw error;
@@ -157,10 +172,16 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     origin,
     anchorer,
     context,
-    checkpointNow: () => publishCheckpoint(context),
+    cosigner,
+    checkpointNow: () => {
+      const size = publishCheckpoint(context);
+      if (size !== undefined) cosigner.trigger();
+      return size;
+    },
     async stop() {
       await app.close();
       await checkpointer.stop();
+      await cosigner.stop();
       await anchorer?.stop();
       store.close();
     },

@@ -49,8 +49,24 @@ export const FrameProofBundleSchema = z
         inclusionProof: z.array(Base64Schema),
       })
       .strict(),
-    /** The C2SP signed-note checkpoint text, signatures included. */
+    /** The C2SP signed-note checkpoint text, signatures included (the log's, then witnesses' cosignatures). */
     checkpoint: z.string().min(1),
+    /** Where the checkpoint was anchored on an EVM chain, when it was; absent otherwise. */
+    anchor: z
+      .object({
+        /** The chain's id. */
+        chainId: z.number().int().positive(),
+        /** The anchoring contract's address, 0x-hex. */
+        contract: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+        /** The anchoring transaction's hash, 0x-hex. */
+        txHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+        /** The block that holds the transaction. */
+        blockNumber: z.number().int().min(0),
+        /** The checkpoint size anchored; equals the checkpoint's size. */
+        size: z.number().int().min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type FrameProofBundle = z.infer<typeof FrameProofBundleSchema>;
@@ -78,6 +94,22 @@ export const TrustFileSchema = z
     edges: z.record(IdSchema, TrustedKeySchema),
     /** Device keys by device id. */
     devices: z.record(IdSchema, TrustedKeySchema),
+    /** Witnesses whose cosignatures (c2sp.org/tlog-cosignature, Ed25519) make a checkpoint final, by key name. */
+    witnesses: z
+      .record(
+        z.string().min(1),
+        z
+          .object({
+            /** cosignature/v1 keys are Ed25519. */
+            alg: z.literal('ed25519'),
+            /** Raw 32-byte public key, base64. */
+            publicKey: Base64Schema,
+          })
+          .strict(),
+      )
+      .optional(),
+    /** k: how many of the witnesses must have cosigned a checkpoint; all of them when absent. */
+    witnessThreshold: z.number().int().min(1).optional(),
   })
   .strict();
 export type TrustFile = z.infer<typeof TrustFileSchema>;

@@ -52,6 +52,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   write(`  Edge gateway    ${edge.httpUrl ?? '(no HTTP)'}   (status: ${edge.httpUrl}/v1/status)`);
   write(`  Log origin      ${cloud.origin}`);
   write(
+    `  Witnesses       ${embedded.witnesses.map((witness) => witness.key.keyName).join(', ')} (${cloud.context.config.witnessThreshold} of ${embedded.witnesses.length} make a checkpoint final)`,
+  );
+  write(
     `  Chain           ${cloud.anchorer ? `anchoring to chain ${cloud.anchorer.scope.chainId}, contract ${cloud.anchorer.scope.contractAddress}` : 'none: checkpoints are signed but not anchored (anchoring to Besu, FISCO BCOS, Quorum or Anvil is set in cloud.chain)'}`,
   );
   write(
@@ -79,7 +82,7 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
 
   await new Promise<void>((resolveSignal) => {
     const onSignal = (signal: string) => {
-      write(`\n${signal}: stopping (devices, edge, cloud, broker)…`);
+      write(`\n${signal}: stopping (devices, edge, cloud, broker, witnesses)…`);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       resolveSignal();

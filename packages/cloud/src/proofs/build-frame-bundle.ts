@@ -7,6 +7,8 @@ import {
   toBase64,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
+import { checkpointFinality } from '../log/checkpoint-finality.ts';
+import { findFinalCheckpoint } from '../log/find-final-checkpoint.ts';
 
 export interface BuildFrameBundleParameters {
   /** Frame id: hex leaf hash of the canonical signed frame. */
@@ -15,8 +17,11 @@ export interface BuildFrameBundleParameters {
 
 /**
  * Assemble the proof bundle of one frame: the signed frame, its inclusion in its edge-signed
- * batch, the batch entry's inclusion in the log at the latest signed checkpoint, and that
- * checkpoint. Throws `frame_not_found`, or `proof_not_ready` while no checkpoint covers it.
+ * batch, the batch entry's inclusion in the log at a checkpoint covering it, and that checkpoint.
+ * The checkpoint is the latest one; with witnesses configured, the latest final one covering the
+ * frame (its note carrying the cosignatures that make it final), else the latest one with the
+ * cosignatures it has so far. When a chain is configured and that size is anchored (final), the
+ * bundle names the anchor. Throws `frame_not_found`, or `proof_not_ready` while no checkpoint covers it.
  */
 export async function buildFrameBundle(
   context: CloudContext,
@@ -38,12 +43,30 @@ export async function buildFrameBundle(
       },
     );
   }
+  let chosen = { size: checkpoint.size, note: checkpoint.note };
+  if (context.config.witnesses.length > 0) {
+    const final = findFinalCheckpoint(context, { sizeMin: batch.log_index + 1 });
+    chosen = final
+      ? { size: final.size, note: final.note }
+      : { size: checkpoint.size, note: checkpointFinality(context, checkpoint.note, checkpoint.size).note };
+  }
+  const anchorRow = context.anchors?.store.anchorAt(chosen.size);
+  const anchor =
+    context.anchors && anchorRow?.state === 'final' && anchorRow.txHash && anchorRow.blockNumber !== undefined
+      ? {
+          chainId: context.anchors.chainId,
+          contract: context.anchors.contractAddress,
+          txHash: anchorRow.txHash,
+          blockNumber: anchorRow.blockNumber,
+          size: chosen.size,
+        }
+      : undefined;
   const leafHashes: Uint8Array[] = [];
   for (let offset = 0; offset < batch.leaf_hashes.length; offset += 32) {
     leafHashes.push(new Uint8Array(batch.leaf_hashes.subarray(offset, offset + 32)));
   }
   const batchProof = inclusionProofFromLeaves(suite, leafHashes, frame.leaf_index);
-  const logProof = await proveInclusion(suite, { leafIndex: batch.log_index, treeSize: checkpoint.size }, store);
+  const logProof = await proveInclusion(suite, { leafIndex: batch.log_index, treeSize: chosen.size }, store);
   return {
     v: 1,
     type: 'frame',
@@ -58,9 +81,10 @@ export async function buildFrameBundle(
     log: {
       origin: context.origin,
       leafIndex: batch.log_index,
-      treeSize: checkpoint.size,
+      treeSize: chosen.size,
       inclusionProof: logProof.map(toBase64),
     },
-    checkpoint: checkpoint.note,
+    checkpoint: chosen.note,
+    ...(anchor ? { anchor } : {}),
   };
 }

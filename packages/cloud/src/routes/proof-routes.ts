@@ -2,13 +2,16 @@ import { HashHexSchema, type TrustFile, toBase64 } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import { checkpointFinality } from '../log/checkpoint-finality.ts';
 import { buildFrameBundle } from '../proofs/build-frame-bundle.ts';
 
 const FrameListQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(1000).default(20), deviceId: z.string().optional() })
   .strict();
 
-/** Frames, their proof bundles, the log's checkpoint and the trust file. */
+const CheckpointQuery = z.object({ cosigned: z.enum(['0', '1']).optional() }).strict();
+
+/** Frames, their proof bundles, the log's checkpoint (with `?cosigned=1`, its cosignatures too) and the trust file. */
 export async function proofRoutes(app: FastifyInstance, context: CloudContext): Promise<void> {
   const { store } = context;
   app.get('/v1/frames', async (request) => {
@@ -35,10 +38,14 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
     const bundle = await buildFrameBundle(context, { frameId });
     return reply.header('content-type', 'application/json').send(bundle);
   });
-  app.get('/v1/log/checkpoint', async (_request, reply) => {
+  app.get('/v1/log/checkpoint', async (request, reply) => {
+    const query = CheckpointQuery.parse(request.query);
     const checkpoint = store.latestCheckpoint();
     if (!checkpoint) return reply.code(404).send({ error: { code: 'not_found', message: 'no checkpoint yet' } });
-    return reply.header('content-type', 'text/plain; charset=utf-8').send(checkpoint.note);
+    // The log's note alone by default (what witnesses fetch); with cosigned=1 the valid cosignatures follow it.
+    const note =
+      query.cosigned === '1' ? checkpointFinality(context, checkpoint.note, checkpoint.size).note : checkpoint.note;
+    return reply.header('content-type', 'text/plain; charset=utf-8').send(note);
   });
   app.get('/v1/trust', async () => {
     // A convenience for demos and tests: a real verifier gets these keys out of band.
@@ -62,6 +69,12 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
           .map((row) => [row.device_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
       ),
     };
+    if (context.config.witnesses.length > 0) {
+      trust.witnesses = Object.fromEntries(
+        context.config.witnesses.map((witness) => [witness.name, { alg: witness.alg, publicKey: witness.publicKey }]),
+      );
+      trust.witnessThreshold = context.config.witnessThreshold;
+    }
     return trust;
   });
 }

@@ -2,6 +2,7 @@ import { formatPrometheusText } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import { findFinalCheckpoint } from '../log/find-final-checkpoint.ts';
 
 const QuarantineQuery = z
   .object({
@@ -26,6 +27,13 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
       edges: totals.edges,
       logSize: context.sequencer.size,
       checkpointSize: checkpoint?.size ?? 0,
+      // Final: cosigned by witnessThreshold of the configured witnesses (every checkpoint without witnesses).
+      finalCheckpointSize: findFinalCheckpoint(context)?.size ?? 0,
+      witnesses: context.config.witnesses.map((witness) => ({
+        name: witness.name,
+        cosignedSize: context.cosignatures.witnessSize(witness.name),
+      })),
+      witnessThreshold: context.config.witnessThreshold,
       quarantined: totals.quarantined,
       rejects: store.rejectCounts(),
     };

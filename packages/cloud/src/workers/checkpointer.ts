@@ -17,11 +17,18 @@ export function publishCheckpoint(context: CloudContext): number | undefined {
   return size;
 }
 
+/** What to do when the checkpoint worker publishes. */
+export interface CheckpointerOptions {
+  /** Called with the size of each checkpoint the timer published (e.g. to send it to witnesses). */
+  onPublished?: (size: number) => void;
+}
+
 /** The checkpoint worker: publishes a checkpoint every `checkpointIntervalMs` when the log grew. */
-export function startCheckpointer(context: CloudContext) {
+export function startCheckpointer(context: CloudContext, options: CheckpointerOptions = {}) {
   const timer = setInterval(() => {
     try {
-      publishCheckpoint(context);
+      const size = publishCheckpoint(context);
+      if (size !== undefined) options.onPublished?.(size);
     } catch (error) {
       context.log.error({ err: error }, 'checkpoint failed');
     }

@@ -1,7 +1,16 @@
-import { type FrameProofBundle, generateKeyPair, type TrustFile, toBase64 } from '@fieldproof/protocol';
+import {
+  type FrameProofBundle,
+  generateKeyPair,
+  type KeyPair,
+  keyPairSigner,
+  type TrustFile,
+  toBase64,
+} from '@fieldproof/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFrameBundle, type FrameBundleFixture, fixtureOrigin } from '../../_test/frame-bundle-fixture.ts';
 import { formatCheckpoint } from '../checkpoint/format-checkpoint.ts';
+import { parseNote } from '../checkpoint/open-note.ts';
+import { cosignCheckpoint } from '../witness/cosign-checkpoint.ts';
 import {
   type FrameBundleStep,
   frameBundleSteps,
@@ -269,5 +278,84 @@ describe.each([
     const { bundle, trust } = fresh();
     verifyFrameBundle(bundle, trust);
     expect(bundle).toEqual(fixture.bundle);
+  });
+
+  describe('witness policy (3 of 4) and anchor', () => {
+    const names = ['bank', 'core-enterprise', 'logistics', 'regulator'] as const;
+    const witnessKeys: KeyPair[] = names.map(() => generateKeyPair('ed25519'));
+    const cosign = (note: string, index: number, key?: KeyPair): string =>
+      cosignCheckpoint(parseNote(note).body, {
+        keyName: names[index] as string,
+        signer: keyPairSigner(key ?? (witnessKeys[index] as KeyPair)),
+        timeSeconds: 1_700_000_000 + index,
+      });
+    const withPolicy = (trust: TrustFile): TrustFile => ({
+      ...trust,
+      witnesses: Object.fromEntries(
+        names.map((name, i) => [name, { alg: 'ed25519', publicKey: toBase64((witnessKeys[i] as KeyPair).publicKey) }]),
+      ),
+      witnessThreshold: 3,
+    });
+
+    it('passes without a witness policy and says none is set', () => {
+      const result = verifyFrameBundle(fixture.bundle, fixture.trust);
+      const step = result.steps.find((entry) => entry.step === 'checkpoint_cosignatures');
+      expect(step).toMatchObject({ ok: true });
+      expect(step?.message).toMatch(/no witness policy/);
+    });
+
+    it('accepts a checkpoint cosigned by 3 of 4 witnesses', () => {
+      const { bundle, trust } = fresh();
+      bundle.checkpoint += [0, 2, 3].map((i) => cosign(bundle.checkpoint, i)).join('');
+      const result = verifyFrameBundle(bundle, withPolicy(trust));
+      expect(result.steps.filter((entry) => !entry.ok)).toEqual([]);
+      expect(result.ok).toBe(true);
+      expect(result.steps.find((entry) => entry.step === 'checkpoint_cosignatures')?.message).toMatch(/3 of 4/);
+    });
+
+    it('rejects a checkpoint cosigned by 2 of 4 at checkpoint_cosignatures', () => {
+      const { bundle, trust } = fresh();
+      bundle.checkpoint += [1, 3].map((i) => cosign(bundle.checkpoint, i)).join('');
+      expectFailureAt(verifyFrameBundle(bundle, withPolicy(trust)), 'checkpoint_cosignatures', 'checkpoint_not_final');
+    });
+
+    it('does not count a forged cosignature or a second line of one witness', () => {
+      const { bundle, trust } = fresh();
+      const original = bundle.checkpoint;
+      // Witness 2's name over a key it does not hold, and witness 0 twice.
+      const forged = cosign(original, 2, generateKeyPair('ed25519'));
+      bundle.checkpoint += cosign(original, 0) + cosign(original, 1) + forged + cosign(original, 0);
+      const result = verifyFrameBundle(bundle, withPolicy(trust));
+      expectFailureAt(result, 'checkpoint_cosignatures', 'checkpoint_not_final');
+      expect(result.steps.find((entry) => entry.step === 'checkpoint_cosignatures')?.message).toMatch(/has 2 valid/);
+    });
+
+    it('rejects a witness policy whose threshold is above the number of witnesses', () => {
+      const { bundle, trust } = fresh();
+      bundle.checkpoint += [0, 1, 2, 3].map((i) => cosign(bundle.checkpoint, i)).join('');
+      const policy = { ...withPolicy(trust), witnessThreshold: 5 };
+      expectFailureAt(verifyFrameBundle(bundle, policy), 'checkpoint_cosignatures', 'witness_policy_invalid');
+    });
+
+    const anchor = {
+      chainId: 31337,
+      contract: `0x${'ab'.repeat(20)}`,
+      txHash: `0x${'cd'.repeat(32)}`,
+      blockNumber: 7,
+    };
+
+    it('accepts an anchor of the checkpoint size, saying the chain is not read offline', () => {
+      const { bundle, trust } = fresh();
+      bundle.anchor = { ...anchor, size: bundle.log.treeSize };
+      const result = verifyFrameBundle(bundle, trust);
+      expect(result.ok).toBe(true);
+      expect(result.steps.find((entry) => entry.step === 'anchor')?.message).toMatch(/--rpc/);
+    });
+
+    it('rejects an anchor of another size at anchor', () => {
+      const { bundle, trust } = fresh();
+      bundle.anchor = { ...anchor, size: bundle.log.treeSize + 1 };
+      expectFailureAt(verifyFrameBundle(bundle, trust), 'anchor', 'anchor_size_mismatch');
+    });
   });
 });

@@ -11,6 +11,7 @@ import {
 import { openCheckpoint } from '../checkpoint/open-checkpoint.ts';
 import { CheckpointError, ProofError } from '../errors.ts';
 import { hashLeaf } from '../hash/rfc9162.ts';
+import { checkCheckpointCosignatures } from './check-checkpoint-cosignatures.ts';
 import { verifyInclusion } from './verify-inclusion.ts';
 
 /** The checks of a frame proof bundle, in the order they run. */
@@ -21,7 +22,9 @@ export const frameBundleSteps = [
   'batch_signature',
   'frame_in_batch',
   'checkpoint_signature',
+  'checkpoint_cosignatures',
   'batch_in_log',
+  'anchor',
 ] as const;
 
 /** One check of a frame proof bundle. */
@@ -90,9 +93,12 @@ function checkSuite(expected: CryptoSuiteName, found: CryptoSuiteName, where: st
  * header's root and count: suite_mismatch, frame_not_in_batch), `checkpoint_signature` (log key
  * from trust.logs[log.origin]; the checkpoint's origin and suite must be the bundle's:
  * key_untrusted, checkpoint_malformed, checkpoint_key_unknown, checkpoint_signature_invalid,
- * checkpoint_origin_mismatch, suite_mismatch) and `batch_in_log` (log.treeSize = checkpoint size,
- * inclusion of the canonical `{kind: 'batch', batch}` entry under the checkpoint root:
- * batch_not_in_log). Never throws for any input. Precondition: `trust` matches TrustFileSchema.
+ * checkpoint_origin_mismatch, suite_mismatch), `checkpoint_cosignatures` (when trust.witnesses
+ * lists witnesses, at least trust.witnessThreshold of them cosigned the checkpoint:
+ * checkpoint_not_final, witness_policy_invalid; passes when no policy is set), `batch_in_log`
+ * (log.treeSize = checkpoint size, inclusion of the canonical `{kind: 'batch', batch}` entry under
+ * the checkpoint root: batch_not_in_log) and `anchor` (when the bundle has one, its size is the
+ * checkpoint's: anchor_size_mismatch; the chain is not read here). Never throws for any input. Precondition: `trust` matches TrustFileSchema.
  */
 export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFrameBundleResult {
   const steps: FrameBundleStepResult[] = [];
@@ -132,6 +138,7 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
   const { suite } = proof;
   const frameLeafHash = hashLeaf(suite, canonicalBytes(proof.frame));
   let checkpoint: { size: number; rootHash: Uint8Array } | undefined;
+  let logKey: { keyName: string; alg: SignatureAlgorithm; publicKey: Uint8Array } | undefined;
 
   const passed =
     run('frame_signature', () => {
@@ -212,7 +219,14 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
       }
       checkSuite(suite, opened.suite, 'the checkpoint');
       checkpoint = opened;
+      logKey = { keyName: entry.keyName, alg: entry.alg, publicKey };
       return `the checkpoint of log ${origin} at size ${opened.size} is signed by ${entry.keyName}`;
+    }) &&
+    run('checkpoint_cosignatures', () => {
+      if (!logKey) throw new StepFailure('checkpoint_not_final', 'no verified checkpoint');
+      const verdict = checkCheckpointCosignatures({ checkpointNote: proof.checkpoint, logKey, trust });
+      if (!verdict.ok) throw new StepFailure(verdict.code, verdict.message);
+      return verdict.message;
     }) &&
     run('batch_in_log', () => {
       if (!checkpoint) throw new StepFailure('batch_not_in_log', 'no verified checkpoint');
@@ -241,6 +255,17 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
         throw error;
       }
       return `the batch is leaf ${proof.log.leafIndex} of the log at size ${checkpoint.size}`;
+    }) &&
+    run('anchor', () => {
+      const { anchor } = proof;
+      if (!anchor) return 'the bundle names no chain anchor';
+      if (!checkpoint || anchor.size !== checkpoint.size) {
+        throw new StepFailure(
+          'anchor_size_mismatch',
+          `the anchor is for size ${anchor.size} but the checkpoint has size ${checkpoint?.size ?? 0}`,
+        );
+      }
+      return `the anchor (chain ${anchor.chainId}, contract ${anchor.contract}, tx ${anchor.txHash}, block ${anchor.blockNumber}) names the checkpoint's size ${anchor.size}; the chain itself is not read offline (reading it with --rpc comes later)`;
     });
   return finish(passed);
 }

@@ -120,11 +120,15 @@ export function openSqliteStore(path: string, options: { synchronous?: 'normal' 
       'INSERT INTO log_entry (leaf_index, kind, data, created_at_ms) VALUES (?, ?, ?, ?)',
     ),
     logSize: db.prepare('SELECT count(*) AS n FROM log_entry'),
+    logEntries: db.prepare<[number, number]>(
+      'SELECT leaf_index, data FROM log_entry WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index',
+    ),
     insertHash: db.prepare<[number, Uint8Array]>('INSERT INTO log_hash (idx, hash) VALUES (?, ?)'),
     insertCheckpoint: db.prepare<[number, Uint8Array, string, number]>(
       'INSERT OR IGNORE INTO checkpoint (size, root, note, created_at_ms) VALUES (?, ?, ?, ?)',
     ),
     latestCheckpoint: db.prepare('SELECT * FROM checkpoint ORDER BY size DESC LIMIT 1'),
+    checkpointAt: db.prepare<[number]>('SELECT * FROM checkpoint WHERE size = ?'),
     insertQuarantine: db.prepare<[number, string, string, string, string | null, Uint8Array, number]>(
       `INSERT INTO quarantine (received_at_ms, source, code, message, edge_id, payload, payload_bytes)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -239,6 +243,17 @@ export function openSqliteStore(path: string, options: { synchronous?: 'normal' 
       s.insertLogEntry.run(leafIndex, kind, data, nowMs);
     },
     logSize: () => (s.logSize.get() as { n: number }).n,
+    /**
+     * The data of log entries `first` … `first + count − 1`, in leaf order (an entry bundle's
+     * worth). Precondition: the log holds them and `count` ≤ 256; a gap is an invariant violation.
+     */
+    readLogEntries(first: number, count: number): Uint8Array[] {
+      const rows = s.logEntries.all(first, first + count) as { leaf_index: number; data: Buffer }[];
+      if (rows.length !== count || rows.some((row, i) => row.leaf_index !== first + i)) {
+        throw new Error(`invariant violated: log entries ${first}…${first + count - 1} are not all stored`);
+      }
+      return rows.map((row) => new Uint8Array(row.data));
+    },
     insertHashes(stored: readonly { index: number; hash: Uint8Array }[]): void {
       for (const item of stored) s.insertHash.run(item.index, item.hash);
     },
@@ -248,6 +263,9 @@ export function openSqliteStore(path: string, options: { synchronous?: 'normal' 
     },
     latestCheckpoint: () =>
       s.latestCheckpoint.get() as { size: number; root: Buffer; note: string; created_at_ms: number } | undefined,
+    /** The stored checkpoint of one size, if any. */
+    checkpointAt: (size: number) =>
+      s.checkpointAt.get(size) as { size: number; root: Buffer; note: string; created_at_ms: number } | undefined,
     /** Keep a rejected input and count it, in one transaction. */
     quarantine: db.transaction((item: QuarantineInsert) => {
       s.insertQuarantine.run(
