@@ -2,22 +2,32 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type BulkVerifier, FieldproofError, inlineVerifier, keyPairSigner } from '@fieldproof/protocol';
+import {
+  type BulkVerifier,
+  type DecisionLog,
+  FieldproofError,
+  inlineVerifier,
+  keyPairSigner,
+} from '@fieldproof/protocol';
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import type { CloudContext } from './context.ts';
+import { createDecisionLog } from './decisions/create-decision-log.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
 import { loadLogIdentity } from './log/load-log-identity.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
 import { consistencyRoutes } from './routes/consistency-routes.ts';
+import { decisionRoutes } from './routes/decision-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
+import { tileRoutes } from './routes/tile-routes.ts';
 import { openCosignatureStore } from './storage/sqlite/cosignature-store.ts';
+import { openDecisionStore } from './storage/sqlite/decision-store.ts';
 import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
 import { publishCheckpoint, startCheckpointer } from './workers/checkpointer.ts';
 import { type Cosigner, startCosigner } from './workers/cosigner.ts';
@@ -42,6 +52,8 @@ export interface CloudServer {
   origin: string;
   /** The chain anchoring service, or undefined for `chain: none`. */
   anchorer: EvmAnchorer | undefined;
+  /** Where finance operations record their decisions as log leaves and get their bundles. */
+  decisionLog: DecisionLog;
   /** Routes' and workers' shared context (for tests and the CLI). */
   context: CloudContext;
   /** The worker that sends checkpoints to the configured witnesses (idle without witnesses). */
@@ -94,6 +106,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     clock: options.clock ?? Date.now,
     cosignatures: openCosignatureStore(store.db),
   };
+  const decisions = openDecisionStore(store.db);
   const expectedToken = Buffer.from(adminToken);
   const requireAdmin = (authorization: string | undefined) => {
     const given = Buffer.from((authorization ?? '').replace(/^Bearer /, ''));
@@ -135,6 +148,9 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await proofRoutes(app, context);
   await statusRoutes(app, context);
   await consistencyRoutes(app, context);
+  await decisionRoutes(app, context, decisions, requireAdmin);
+  const decisionLog = createDecisionLog(context, decisions);
+  await tileRoutes(app, context);
   const cosigner = startCosigner(context);
   const checkpointer = startCheckpointer(context, { onPublished: () => cosigner.trigger() });
   if (config.witnesses.length === 0) log.info('witnesses: none (every checkpoint counts as final)');
@@ -171,6 +187,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     adminToken,
     origin,
     anchorer,
+    decisionLog,
     context,
     cosigner,
     checkpointNow: () => {

@@ -10,6 +10,7 @@ export * from './config.ts';
 export * from './crypto/crypto-backend.ts';
 export { portableCrypto, suiteHash, verify } from './crypto/portable-crypto.ts';
 export * from './crypto/types.ts';
+export * from './decision.ts';
 export * from './encoding.ts';
 export * from './errors.ts';
 export * from './frame.ts';

@@ -37,6 +37,13 @@ export const ErrorCodes = {
     status: 409,
     summary: 'The frame is stored but no signed checkpoint covers it yet; retry shortly.',
   },
+  // Decisions.
+  decision_invalid: {
+    status: 400,
+    summary: 'The decision does not match the decision schema or is over decisionBytesMax.',
+  },
+  decision_conflict: { status: 409, summary: 'A different decision with the same decisionId was recorded before.' },
+  decision_not_found: { status: 404, summary: 'No decision with that id is recorded.' },
   // API.
   request_invalid: { status: 400, summary: 'The request does not match the API schema.' },
   unauthorized: { status: 401, summary: 'Missing or wrong credentials.' },

@@ -1,4 +1,4 @@
-import { inclusionProofFromLeaves, proveInclusion } from '@fieldproof/ledger';
+import { inclusionProofFromLeaves } from '@fieldproof/ledger';
 import {
   FieldproofError,
   type FrameProofBundle,
@@ -7,8 +7,7 @@ import {
   toBase64,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
-import { checkpointFinality } from '../log/checkpoint-finality.ts';
-import { findFinalCheckpoint } from '../log/find-final-checkpoint.ts';
+import { chooseBundleCheckpoint } from './choose-bundle-checkpoint.ts';
 
 export interface BuildFrameBundleParameters {
   /** Frame id: hex leaf hash of the canonical signed frame. */
@@ -32,41 +31,12 @@ export async function buildFrameBundle(
   if (!frame) throw new FieldproofError('frame_not_found', `no frame ${parameters.frameId}`);
   const batch = store.batchById(frame.batch_id);
   if (!batch) throw new Error(`invariant violated: frame ${frame.id} names missing batch ${frame.batch_id}`);
-  const checkpoint = store.latestCheckpoint();
-  if (!checkpoint || checkpoint.size <= batch.log_index) {
-    throw new FieldproofError(
-      'proof_not_ready',
-      `frame ${frame.id} is in log entry ${batch.log_index}; no signed checkpoint covers it yet`,
-      {
-        logIndex: batch.log_index,
-        checkpointSize: checkpoint?.size ?? 0,
-      },
-    );
-  }
-  let chosen = { size: checkpoint.size, note: checkpoint.note };
-  if (context.config.witnesses.length > 0) {
-    const final = findFinalCheckpoint(context, { sizeMin: batch.log_index + 1 });
-    chosen = final
-      ? { size: final.size, note: final.note }
-      : { size: checkpoint.size, note: checkpointFinality(context, checkpoint.note, checkpoint.size).note };
-  }
-  const anchorRow = context.anchors?.store.anchorAt(chosen.size);
-  const anchor =
-    context.anchors && anchorRow?.state === 'final' && anchorRow.txHash && anchorRow.blockNumber !== undefined
-      ? {
-          chainId: context.anchors.chainId,
-          contract: context.anchors.contractAddress,
-          txHash: anchorRow.txHash,
-          blockNumber: anchorRow.blockNumber,
-          size: chosen.size,
-        }
-      : undefined;
+  const logPart = await chooseBundleCheckpoint(context, batch.log_index, `frame ${frame.id}`);
   const leafHashes: Uint8Array[] = [];
   for (let offset = 0; offset < batch.leaf_hashes.length; offset += 32) {
     leafHashes.push(new Uint8Array(batch.leaf_hashes.subarray(offset, offset + 32)));
   }
   const batchProof = inclusionProofFromLeaves(suite, leafHashes, frame.leaf_index);
-  const logProof = await proveInclusion(suite, { leafIndex: batch.log_index, treeSize: chosen.size }, store);
   return {
     v: 1,
     type: 'frame',
@@ -78,13 +48,8 @@ export async function buildFrameBundle(
       leafIndex: frame.leaf_index,
       inclusionProof: batchProof.map(toBase64),
     },
-    log: {
-      origin: context.origin,
-      leafIndex: batch.log_index,
-      treeSize: chosen.size,
-      inclusionProof: logProof.map(toBase64),
-    },
-    checkpoint: chosen.note,
-    ...(anchor ? { anchor } : {}),
+    log: logPart.log,
+    checkpoint: logPart.checkpoint,
+    ...(logPart.anchor ? { anchor: logPart.anchor } : {}),
   };
 }
