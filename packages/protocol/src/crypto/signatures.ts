@@ -10,6 +10,7 @@ import {
 import { sm2 } from 'sm-crypto-v2';
 import { toHex } from '../encoding.ts';
 import { type CryptoBackend, SM2_DEFAULT_USER_ID, type VerifyOptions } from './crypto-backend.ts';
+import { nativeSm2 } from './sm2-native.ts';
 import type { KeyPair, SignatureAlgorithm, Signer } from './types.ts';
 
 export { SM2_DEFAULT_USER_ID };
@@ -88,14 +89,20 @@ export function generateKeyPair(alg: SignatureAlgorithm): KeyPair {
   return { alg, publicKey, privateKey: fromB64url(jwk.d as string) };
 }
 
-/** Sign `message` with a raw private key. Precondition: the key pair matches `alg`. */
+/**
+ * Sign `message` with a raw private key. Precondition: the key pair matches `alg`. SM2 signs on the
+ * native addon when it is built (see sm2-native.ts), else on sm-crypto-v2; both give signatures
+ * that either verifies.
+ */
 export function sign(keyPair: KeyPair, message: Uint8Array, options: { sm2UserId?: string } = {}): Uint8Array {
   if (keyPair.alg === 'sm2') {
+    const userId = options.sm2UserId ?? SM2_DEFAULT_USER_ID;
+    if (nativeSm2) return nativeSm2.sign(keyPair.privateKey, keyPair.publicKey, message, userId);
     const signatureHex = sm2.doSignature(message, toHex(keyPair.privateKey), {
       hash: true,
       der: false,
       publicKey: toHex(keyPair.publicKey),
-      userId: options.sm2UserId ?? SM2_DEFAULT_USER_ID,
+      userId,
     });
     return new Uint8Array(Buffer.from(signatureHex.padStart(128, '0'), 'hex'));
   }
@@ -106,7 +113,9 @@ export function sign(keyPair: KeyPair, message: Uint8Array, options: { sm2UserId
 
 /**
  * Verify a signature. Returns false (never throws) for a wrong signature, a malformed key or
- * a signature of the wrong length, so callers can map every failure to one reject code.
+ * a signature of the wrong length, so callers can map every failure to one reject code. SM2
+ * verifies on the native addon when it is built (see sm2-native.ts), else on sm-crypto-v2, with
+ * the same answer.
  */
 export function verify(
   alg: SignatureAlgorithm,
@@ -118,11 +127,13 @@ export function verify(
   if (signature.length !== 64) return false;
   if (alg === 'sm2') {
     if (publicKey.length !== 65 || publicKey[0] !== 4) return false;
+    const userId = options.sm2UserId ?? SM2_DEFAULT_USER_ID;
+    if (nativeSm2) return nativeSm2.verify(publicKey, message, signature, userId);
     try {
       return sm2.doVerifySignature(message, toHex(signature), toHex(publicKey), {
         hash: true,
         der: false,
-        userId: options.sm2UserId ?? SM2_DEFAULT_USER_ID,
+        userId,
       });
     } catch {
       return false;
@@ -165,5 +176,8 @@ export function suiteHash(suite: 'intl' | 'sm', ...parts: Uint8Array[]): Uint8Ar
   return new Uint8Array(hash.digest());
 }
 
-/** The crypto backend on Node's OpenSSL (and sm-crypto-v2 for SM2): the default on servers. */
+/**
+ * The crypto backend on Node's OpenSSL (SM2 on the native addon over that OpenSSL, or sm-crypto-v2
+ * when the addon is not built): the default on servers.
+ */
 export const nodeCrypto: CryptoBackend = { verify, suiteHash };

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { verify } from './signatures.ts';
+import { nativeSm2, nativeSm2AddonPath } from './sm2-native.ts';
 import type { SignatureAlgorithm } from './types.ts';
 
 /** One signature to check. SM2 items use the default signer ID `1234567812345678`. */
@@ -136,7 +137,10 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   }
 
   function startWorker(index: number): void {
-    const worker = new Worker(new URL('./verify-worker.js', import.meta.url));
+    // The worker uses the native SM2 addon exactly when this thread does, so both give one answer.
+    const worker = new Worker(new URL('./verify-worker.js', import.meta.url), {
+      workerData: { sm2AddonPath: nativeSm2 ? nativeSm2AddonPath : null },
+    });
     worker.unref();
     const slot: Slot = { worker, itemsInFlight: 0, jobs: new Map() };
     slots[index] = slot;

@@ -8,9 +8,12 @@
 // { id, results } with one byte per item (1 valid, 0 not), or { id, error }.
 //
 // The checks mirror `verify` in signatures.ts exactly, so the pool and the inline path agree.
+// SM2 runs on the native addon (sm2.c) when the pool says the main thread uses it (workerData
+// `sm2AddonPath`, see sm2-native.ts), else on sm-crypto-v2.
 
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
 import { sm2 } from 'sm-crypto-v2';
 
 /** Algorithm codes on the wire; keep in step with verify-pool.ts. */
@@ -19,7 +22,32 @@ const algorithmEcdsaP256 = 2;
 const algorithmSm2 = 3;
 
 const sm2DefaultUserId = '1234567812345678';
+const sm2DefaultUserIdBytes = new TextEncoder().encode(sm2DefaultUserId);
 const signatureLength = 64;
+
+/**
+ * The native addon's verify function, or null for sm-crypto-v2. The main thread has loaded and
+ * self-checked the same file; should it fail to load here, the pure-JS path gives the same answers.
+ * @returns {((publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, id: Uint8Array) => boolean) | null}
+ */
+function loadNativeSm2Verify() {
+  /** @type {unknown} */
+  const path = workerData?.sm2AddonPath;
+  if (typeof path !== 'string') return null;
+  try {
+    /** @type {{ sm2Verify?: unknown }} */
+    const addon = createRequire(import.meta.url)(path);
+    const sm2Verify = addon.sm2Verify;
+    if (typeof sm2Verify !== 'function') return null;
+    return /** @type {(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, id: Uint8Array) => boolean} */ (
+      sm2Verify
+    );
+  } catch {
+    return null;
+  }
+}
+
+const nativeSm2Verify = loadNativeSm2Verify();
 
 // Building a KeyObject costs about as much as a verification, and devices sign many frames with
 // one key. The cache is bounded: when full, the oldest entry goes (Map keeps insertion order).
@@ -96,6 +124,7 @@ function verifyOne(algorithm, publicKey, message, signature) {
   if (algorithm === algorithmSm2) {
     if (publicKey.length !== 65 || publicKey[0] !== 4) return false;
     try {
+      if (nativeSm2Verify) return nativeSm2Verify(publicKey, message, signature, sm2DefaultUserIdBytes);
       return sm2.doVerifySignature(message, toHex(signature), toHex(publicKey), {
         hash: true,
         der: false,
