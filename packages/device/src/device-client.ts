@@ -56,7 +56,7 @@ export function createDeviceClient(options: DeviceClientOptions): DeviceClient {
     publicKey: signer.publicKey,
     buildFrame(readings, deviceTimeMs) {
       const timeMs = deviceTimeMs ?? clock();
-      // Check with a placeholder seq first, so a rejected frame leaves no gap in the device's seqs.
+      // Check the readings with seq 0 first, so a rejected frame uses up no seq and leaves no gap.
       const checked = FrameSchema.safeParse({ deviceId, seq: 0, deviceTimeMs: timeMs, readings });
       if (!checked.success) {
         const problems = checked.error.issues.map((issue) => `${issue.path.join('.') || 'frame'}: ${issue.message}`);
