@@ -102,13 +102,13 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       const bundlePath = join(dataDir, 'bundle.json');
       writeFileSync(bundlePath, JSON.stringify(bundle));
       const lines: string[] = [];
-      expect(runVerify(bundlePath, trustPath, (line) => lines.push(line))).toBe(0);
+      expect(await runVerify(bundlePath, trustPath, (line) => lines.push(line))).toBe(0);
       const reading = bundle.frame.frame.readings[0];
       if (reading && typeof reading.value === 'number') reading.value += 1;
       else if (reading) reading.value = 'tampered';
       writeFileSync(bundlePath, JSON.stringify(bundle));
       const failLines: string[] = [];
-      expect(runVerify(bundlePath, trustPath, (line) => failLines.push(line))).toBe(1);
+      expect(await runVerify(bundlePath, trustPath, (line) => failLines.push(line))).toBe(1);
       expect(failLines.join('\n')).toMatch(/failed at step frame_signature/);
 
       const edgeStatus = embedded.edge.status();

@@ -8,12 +8,13 @@ Commands:
   start      Run the embedded default: MQTT broker, edge, cloud, log and a simulated site.
              --data-dir ./data  --host 127.0.0.1  --mqtt-port 1883  --http-port 8080  --edge-port 8081
              --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
-  verify     Check a proof bundle offline: fieldproof verify <bundle.json> --trust <keys.json>
+  verify     Check a frame or decision proof bundle offline, and its anchor on chain with --rpc:
+             fieldproof verify <bundle.json> --trust <keys.json> [--rpc <URL>]
   simulate   Drive simulated devices at a broker (see: fieldproof simulate --help)
   cloud      Run the cloud server alone: --data-dir ./data/cloud --http-port 8080 --suite intl|sm
   edge       Run one edge gateway alone: --config edge.json (the EdgeConfig schema)
-  audit      Re-derive the log from the stored rows and compare it with every checkpoint:
-             --data-dir ./data (exit 1 on any finding, each with its leaf index)
+  audit      Re-derive the log from the stored rows and compare it with every checkpoint and anchor:
+             --data-dir ./data [--rpc <URL>] (exit 1 on any finding, each with its leaf index)
   witness    Run one consortium member's witness (C2SP tlog-witness): --name --trust keys.json --log-url
 `;
 
@@ -65,14 +66,14 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { trust: { type: 'string' } },
+        options: { trust: { type: 'string' }, rpc: { type: 'string' } },
       });
       const bundle = positionals[0];
       if (!bundle || !values.trust) {
-        write('usage: fieldproof verify <bundle.json> --trust <keys.json>');
+        write('usage: fieldproof verify <bundle.json> --trust <keys.json> [--rpc <URL>]');
         return 2;
       }
-      return runVerify(bundle, values.trust, write);
+      return runVerify(bundle, values.trust, write, values.rpc === undefined ? {} : { rpcUrl: values.rpc });
     }
     case 'cloud': {
       const { runCloud } = await import('./commands/serve.ts');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  AnchorError,
   type AuditFinding,
   type AuditLogResult,
   type AuditStore,
@@ -36,7 +37,8 @@ export interface RunAuditOptions {
 }
 
 const usage = `usage: fieldproof audit [--data-dir ./data] [--db <cloud.db>] [--log-key <log-key.json>]
-                        [--origin <origin>] [--suite intl|sm] [--progress auto|always|never] [--threads N]`;
+                        [--origin <origin>] [--suite intl|sm] [--progress auto|always|never] [--threads N]
+                        [--rpc <URL>]`;
 
 /** Read the public half of a key file: an auditor needs no private key. */
 function readPublicKey(path: string): { alg: SignatureAlgorithm; publicKey: Uint8Array } {
@@ -54,13 +56,24 @@ function findingLine(finding: AuditFinding): string {
   return `FOUND ${finding.kind.padEnd(20)} log leaf ${logLeaf.padEnd(6)} frame leaf ${frameLeaf.padEnd(5)} ${finding.table} ${finding.row}: ${finding.message}`;
 }
 
-function summaryLines(result: AuditLogResult, dbPath: string): string[] {
+function summaryLines(result: AuditLogResult, dbPath: string, rpcRead: boolean): string[] {
   const counted = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
-  const checked = `checked ${counted(result.leavesChecked, 'log leaf', 'log leaves')}, ${counted(result.batchesChecked, 'batch', 'batches')}, ${counted(result.framesChecked, 'frame', 'frames')}, ${counted(result.checkpointsChecked, 'checkpoint', 'checkpoints')} and ${counted(result.storedHashesChecked, 'stored hash', 'stored hashes')} of ${dbPath}`;
+  const onChain = rpcRead
+    ? `, ${counted(result.anchorsCheckedOnChain, 'anchor', 'anchors')} read back from the chain${result.anchorsOfOtherChains > 0 ? ` (${result.anchorsOfOtherChains} of other chains not read)` : ''}`
+    : ' (the chain was not read: pass --rpc <URL> to compare the anchors with it)';
+  const parts = [
+    counted(result.leavesChecked, 'log leaf', 'log leaves'),
+    counted(result.batchesChecked, 'batch', 'batches'),
+    counted(result.framesChecked, 'frame', 'frames'),
+    counted(result.checkpointsChecked, 'checkpoint', 'checkpoints'),
+    counted(result.storedHashesChecked, 'stored hash', 'stored hashes'),
+    ...(result.anchorsChecked > 0 ? [counted(result.anchorsChecked, 'anchor', 'anchors')] : []),
+  ];
+  const checked = `checked ${parts.slice(0, -1).join(', ')} and ${parts.at(-1)} of ${dbPath}${result.anchorsChecked > 0 ? onChain : ''}`;
   if (result.findingsTotal === 0) {
     return [
       checked,
-      `clean: every row re-derives the log, which matches every signed checkpoint (largest size ${result.checkpointSizeMax}, rebuilt root ${toBase64(result.rootHash)})`,
+      `clean: every row re-derives the log, which matches every signed checkpoint and anchor (largest size ${result.checkpointSizeMax}, rebuilt root ${toBase64(result.rootHash)})`,
     ];
   }
   const byKind = auditFindingKinds
@@ -72,10 +85,11 @@ function summaryLines(result: AuditLogResult, dbPath: string): string[] {
 
 /**
  * `fieldproof audit`: re-derive the cloud's log from its stored rows and compare it with every
- * signed checkpoint (see auditLog). Opens `<data-dir>/cloud/cloud.db` read-only (or `--db`) and the
+ * signed checkpoint and recorded anchor, and with `--rpc <URL>` with the chain too (see auditLog). Opens `<data-dir>/cloud/cloud.db` read-only (or `--db`) and the
  * public half of `<data-dir>/cloud/keys/log-key.json` (or `--log-key`). Prints one line per finding
  * with its log leaf index and frame leaf index, then a summary; a progress bar goes to stderr on
- * long runs. Returns the exit code: 0 when clean, 1 on any finding, 2 for unreadable input.
+ * long runs. Returns the exit code: 0 when clean, 1 on any finding, 2 for unreadable input
+ * (a chain that cannot be read at `--rpc` included).
  */
 export async function runAudit(
   args: string[],
@@ -90,6 +104,7 @@ export async function runAudit(
     suite?: string;
     progress?: string;
     threads?: string;
+    rpc?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -102,6 +117,7 @@ export async function runAudit(
         suite: { type: 'string' },
         progress: { type: 'string' },
         threads: { type: 'string' },
+        rpc: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -160,22 +176,31 @@ export async function runAudit(
     const progressStream = options.progressStream ?? process.stderr;
     const bar = createProgressBar({ stream: progressStream, label: 'audit' });
     let showProgress = progressMode === 'always';
-    const result = await auditLog(store.db, {
-      suite,
-      origin,
-      logKey: { keyName: origin, alg: logKey.alg, publicKey: logKey.publicKey },
-      verifier,
-      onProgress(done, total) {
-        if (progressMode === 'auto' && total >= auditProgressRowsMin) showProgress = true;
-        if (showProgress) bar.update(done, total);
-      },
-      onFinding(finding) {
-        if (showProgress) bar.clear();
-        write(findingLine(finding));
-      },
-    });
+    let result: AuditLogResult;
+    try {
+      result = await auditLog(store.db, {
+        suite,
+        origin,
+        logKey: { keyName: origin, alg: logKey.alg, publicKey: logKey.publicKey },
+        verifier,
+        rpcUrl: values.rpc,
+        onProgress(done, total) {
+          if (progressMode === 'auto' && total >= auditProgressRowsMin) showProgress = true;
+          if (showProgress) bar.update(done, total);
+        },
+        onFinding(finding) {
+          if (showProgress) bar.clear();
+          write(findingLine(finding));
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof AnchorError)) throw error;
+      if (showProgress) bar.finish();
+      write(`cannot read the chain at --rpc (${error.code}): ${error.message}`);
+      return 2;
+    }
     if (showProgress) bar.finish();
-    for (const line of summaryLines(result, dbPath)) write(line);
+    for (const line of summaryLines(result, dbPath, values.rpc !== undefined)) write(line);
     return result.findingsTotal === 0 ? 0 : 1;
   } finally {
     await pool?.close();

@@ -18,7 +18,11 @@
  * - `checkpoint_invalid`: a checkpoint whose note does not verify with the log key or disagrees
  *   with its own row;
  * - `checkpoint_mismatch`: the tree rebuilt from the rows has another root at a checkpoint size;
- * - `stored_hash_mismatch`: a log_hash row that differs from the rebuilt one, is missing, or extra.
+ * - `stored_hash_mismatch`: a log_hash row that differs from the rebuilt one, is missing, or extra;
+ * - `anchor_mismatch`: a row of the anchor table (or, with an RPC node, the chain's record of that
+ *   size) whose root is not the rebuilt tree's at its size, or whose checkpoint hash is not the
+ *   stored checkpoint's, or that names another log or block;
+ * - `anchor_missing_on_chain`: a final anchor that the contract on the chain does not hold.
  */
 export type AuditFindingKind =
   | 'frame_edited'
@@ -32,7 +36,9 @@ export type AuditFindingKind =
   | 'entry_edited'
   | 'checkpoint_invalid'
   | 'checkpoint_mismatch'
-  | 'stored_hash_mismatch';
+  | 'stored_hash_mismatch'
+  | 'anchor_mismatch'
+  | 'anchor_missing_on_chain';
 
 /** Every finding kind, in the order a summary lists them. */
 export const auditFindingKinds: readonly AuditFindingKind[] = [
@@ -48,6 +54,8 @@ export const auditFindingKinds: readonly AuditFindingKind[] = [
   'checkpoint_invalid',
   'checkpoint_mismatch',
   'stored_hash_mismatch',
+  'anchor_mismatch',
+  'anchor_missing_on_chain',
 ];
 
 /** One thing the audit found wrong, with where it is. */
@@ -55,8 +63,8 @@ export interface AuditFinding {
   /** What was found. */
   kind: AuditFindingKind;
   /** The table of the row concerned. */
-  table: 'frame' | 'batch' | 'log_entry' | 'log_hash' | 'checkpoint';
-  /** The row's key in that table (frame id, batch id, leaf index, stored-hash index, checkpoint size). */
+  table: 'frame' | 'batch' | 'log_entry' | 'log_hash' | 'checkpoint' | 'anchor';
+  /** The row's key in that table (frame id, batch id, leaf index, stored-hash index, checkpoint or anchored size). */
   row: string;
   /** The log leaf index concerned (the batch entry's position in the log), when there is one. */
   logIndex?: number;

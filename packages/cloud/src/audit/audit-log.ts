@@ -27,8 +27,10 @@ import {
 } from '@fieldproof/protocol';
 import type Database from 'better-sqlite3';
 import type { BatchRow } from '../storage/sqlite/sqlite-store.ts';
+import { auditAnchors } from './audit-anchors.ts';
 import { auditBatchFrames, quarantineLeafKey } from './audit-batch-frames.ts';
 import { type AuditFinding, type AuditFindingKind, auditFindingKinds } from './audit-finding.ts';
+import { readAnchorRecords } from './read-anchor-records.ts';
 
 export type { AuditFinding, AuditFindingKind } from './audit-finding.ts';
 export { auditFindingKinds } from './audit-finding.ts';
@@ -52,6 +54,13 @@ export interface AuditLogParameters {
   onProgress?(done: number, total: number): void;
   /** Called with each finding as it is made. */
   onFinding?(finding: AuditFinding): void;
+  /**
+   * JSON-RPC address of a node of the anchors' chain: with it, each final anchor is also read
+   * back from the contract (see auditAnchors). Without it the anchors are compared offline only.
+   */
+  rpcUrl?: string;
+  /** Timeout of one JSON-RPC request; 10 s by default. */
+  rpcTimeoutMs?: number;
 }
 
 /** What auditLog found and how much it checked. */
@@ -74,6 +83,12 @@ export interface AuditLogResult {
   checkpointsChecked: number;
   /** Stored hashes compared with the rebuilt ones. */
   storedHashesChecked: number;
+  /** Anchor rows compared with the rebuilt tree and the stored checkpoints. */
+  anchorsChecked: number;
+  /** Final anchors read back from the chain (0 without rpcUrl). */
+  anchorsCheckedOnChain: number;
+  /** Final anchors of another chain than the node at rpcUrl serves, so not read back. */
+  anchorsOfOtherChains: number;
   /** Largest checkpointed size. */
   checkpointSizeMax: number;
   /** Root of the tree rebuilt from the rows. */
@@ -195,7 +210,8 @@ function splitLeafHashes(blob: Buffer): string[] | undefined {
 
 /**
  * Audit a cloud store: re-derive every log leaf from the stored rows without trusting any stored
- * hash, rebuild the tree, and compare it with every signed checkpoint and every stored hash.
+ * hash, rebuild the tree, and compare it with every signed checkpoint, every stored hash and
+ * every recorded anchor (the `anchor` table; with `rpcUrl` also the chain: see auditAnchors).
  * For each batch row, in log order: the header's edge signature (against the edge table's key),
  * its own columns and hash, its edge chain, its log entry, and its frames (see auditBatchFrames);
  * a gap in the log is a deleted batch, a leaf past every checkpoint an inserted one. Rows are read
@@ -205,6 +221,9 @@ function splitLeafHashes(blob: Buffer): string[] | undefined {
  * last checkpoint are reported as `batch_inserted`: audit a stopped cloud, or expect them.
  * Findings come in log order, except that a batch's device-signature findings may follow the
  * findings of the next two batches (their verification overlaps the reading of those rows).
+ * With `rpcUrl`, throws AnchorError (`anchor_rpc_unavailable`, `anchor_rpc_error`,
+ * `anchor_chain_mismatch`) when the chain cannot be read; the findings made so far were passed to
+ * onFinding.
  */
 export async function auditLog(db: Database.Database, parameters: AuditLogParameters): Promise<AuditLogResult> {
   const { suite, logKey, origin } = parameters;
@@ -246,6 +265,9 @@ export async function auditLog(db: Database.Database, parameters: AuditLogParame
     entryEnd: number;
   };
   const checkpointSizeMax = signedCheckpointSizeMax(db, logKey);
+  const anchors = readAnchorRecords(db);
+  const anchoredSizes = new Set(anchors.map((anchor) => anchor.size));
+  const rebuiltRoots = new Map<number, Uint8Array>();
   // A forged row with a huge index must not make the audit walk an empty range for ever: no
   // honest log holds more positions than its signed checkpoints and its rows account for.
   const indexLimit = checkpointSizeMax + totals.entries + totals.batches;
@@ -385,6 +407,7 @@ export async function auditLog(db: Database.Database, parameters: AuditLogParame
         });
       }
     });
+    if (anchoredSizes.has(frontier.size)) rebuiltRoots.set(frontier.size, frontierRoot(suite, frontier));
     for (let row = checkpoints.peek(); row !== undefined && row.size <= frontier.size; row = checkpoints.peek()) {
       checkpoints.take();
       checkCheckpoint(row, row.size === frontier.size ? frontierRoot(suite, frontier) : undefined);
@@ -635,6 +658,18 @@ export async function auditLog(db: Database.Database, parameters: AuditLogParame
     });
   }
 
+  // Every recorded anchor against the rebuilt tree and, with an RPC node, against the chain.
+  const anchorsAudit = await auditAnchors(db, {
+    suite,
+    origin,
+    anchors,
+    rebuiltRoots,
+    rebuiltSize: frontier.size,
+    report,
+    rpcUrl: parameters.rpcUrl,
+    rpcTimeoutMs: parameters.rpcTimeoutMs,
+  });
+
   // Frame rows whose batch row does not exist are under no batch root.
   const orphans = db
     .prepare(
@@ -665,6 +700,7 @@ export async function auditLog(db: Database.Database, parameters: AuditLogParame
     framesChecked,
     checkpointsChecked,
     storedHashesChecked,
+    ...anchorsAudit,
     checkpointSizeMax,
     rootHash: frontierRoot(suite, frontier),
   };

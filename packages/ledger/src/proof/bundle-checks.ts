@@ -173,5 +173,5 @@ export function checkAnchor(
       `the anchor is for size ${anchor.size} but the checkpoint has size ${checkpoint?.size ?? 0}`,
     );
   }
-  return `the anchor (chain ${anchor.chainId}, contract ${anchor.contract}, tx ${anchor.txHash}, block ${anchor.blockNumber}) names the checkpoint's size ${anchor.size}; the chain itself is not read offline (reading it with --rpc comes later)`;
+  return `the anchor (chain ${anchor.chainId}, contract ${anchor.contract}, tx ${anchor.txHash}, block ${anchor.blockNumber}) names the checkpoint's size ${anchor.size}; the chain itself is not read offline (fieldproof verify --rpc <URL> reads it)`;
 }

@@ -36,7 +36,7 @@ export interface FindAnchorEventResult {
  * chain). Throws AnchorError `anchor_rpc_unavailable` or `anchor_rpc_error`.
  */
 export async function findAnchorEvent(
-  clients: EvmClients,
+  clients: Pick<EvmClients, 'publicClient'>,
   parameters: FindAnchorEventParameters,
 ): Promise<FindAnchorEventResult | undefined> {
   const { contractAddress, originHash, size, blockNumber } = parameters;

@@ -1,6 +1,7 @@
 export * from './anchor-error.ts';
 export * from './anchor-store.ts';
 export * from './confirm-checkpoint.ts';
+export * from './create-evm-read-client.ts';
 export * from './deploy-checkpoint-anchor.ts';
 export * from './evm-anchor-config.ts';
 export * from './evm-anchorer.ts';
@@ -9,3 +10,4 @@ export * from './find-anchor-event.ts';
 export * from './origin-hash.ts';
 export * from './read-anchored-checkpoint.ts';
 export * from './sign-anchor-transaction.ts';
+export * from './verify-anchor-on-chain.ts';

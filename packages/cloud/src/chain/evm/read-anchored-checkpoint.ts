@@ -35,7 +35,7 @@ export interface ReadAnchoredCheckpointResult {
  * `anchor_rpc_error` or `anchor_reverted` (no contract at the address).
  */
 export async function readAnchoredCheckpoint(
-  clients: EvmClients,
+  clients: Pick<EvmClients, 'publicClient'>,
   parameters: ReadAnchoredCheckpointParameters,
 ): Promise<ReadAnchoredCheckpointResult> {
   const { contractAddress, originHash, size } = parameters;
