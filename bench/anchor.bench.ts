@@ -7,12 +7,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEvmAnchorer, createEvmClients, deployCheckpointAnchor } from '@fieldproof/cloud';
+import {
+  anvilAccounts,
+  createEvmAnchorer,
+  createEvmClients,
+  deployCheckpointAnchor,
+  startAnvil,
+} from '@fieldproof/cloud';
 import { formatCheckpoint, signNote } from '@fieldproof/ledger';
 import { generateKeyPair, keyPairSigner, suiteHash, utf8 } from '@fieldproof/protocol';
 import pino from 'pino';
 import type { Hex } from 'viem';
-import { anvilAccounts, startAnvil } from '../packages/cloud/_test/anvil.ts';
 import { openSqliteStore } from '../packages/cloud/src/storage/sqlite/sqlite-store.ts';
 import { describeMachine, writeResults } from './machine.ts';
 

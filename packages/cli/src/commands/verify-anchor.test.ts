@@ -2,10 +2,14 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type AnvilNode,
+  anvilAccounts,
   type CloudServer,
   createEvmClients,
   deployCheckpointAnchor,
   type EvmAnchorer,
+  findFreePort,
+  startAnvil,
   startCloudServer,
 } from '@fieldproof/cloud';
 import {
@@ -30,7 +34,6 @@ import {
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnvilNode, anvilAccounts, findFreePort, startAnvil } from '../../_test/anvil.ts';
 import { createTestEdge, type EdgeChain, newEdgeChain, type TestEdge } from '../../_test/edge-batches.ts';
 import { getJson, waitFor } from '../../_test/wait-for.ts';
 import { runAudit } from './audit.ts';

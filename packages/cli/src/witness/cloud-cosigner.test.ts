@@ -2,18 +2,19 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  anvilAccounts,
   type CloudConfigInput,
   type CloudServer,
   createEvmClients,
   deployCheckpointAnchor,
   loadLogIdentity,
+  startAnvil,
   startCloudServer,
 } from '@fieldproof/cloud';
 import { type VerifyFrameBundleResult, verifyFrameBundle, type WitnessLogKey } from '@fieldproof/ledger';
 import { type FrameProofBundle, generateKeyPair, type TrustFile, toBase64 } from '@fieldproof/protocol';
 import pino, { type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { anvilAccounts, startAnvil } from '../../_test/anvil.ts';
 import { createTestEdge, type EdgeChain, newEdgeChain, type TestEdge } from '../../_test/edge-batches.ts';
 import { getJson, waitFor } from '../../_test/wait-for.ts';
 import { startWitness, type Witness } from './start-witness.ts';

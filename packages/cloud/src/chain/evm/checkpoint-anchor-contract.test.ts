@@ -1,11 +1,11 @@
 import { checkpointAnchorAbi } from '@fieldproof/ledger';
 import { type Hex, keccak256, stringToBytes } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnvilNode, anvilAccounts, startAnvil } from '../../../_test/anvil.ts';
 import { AnchorError, toAnchorError } from './anchor-error.ts';
 import { confirmCheckpoint } from './confirm-checkpoint.ts';
 import { deployCheckpointAnchor } from './deploy-checkpoint-anchor.ts';
 import { createEvmClients, type EvmClients } from './evm-clients.ts';
+import { type AnvilNode, anvilAccounts, startAnvil } from './local-evm-node.ts';
 import { hashOrigin } from './origin-hash.ts';
 import { readAnchoredCheckpoint } from './read-anchored-checkpoint.ts';
 import { signAnchorTransaction } from './sign-anchor-transaction.ts';

@@ -5,11 +5,11 @@ import { hashCheckpointBody } from '@fieldproof/ledger';
 import { bytesToHex, createTestClient, type Hex, http } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countAnchorEvents, createAnchorFixture, waitUntil } from '../../../_test/anchor-fixture.ts';
-import { type AnvilNode, anvilAccounts, startAnvil } from '../../../_test/anvil.ts';
 import type { AnchorError } from './anchor-error.ts';
 import { deployCheckpointAnchor } from './deploy-checkpoint-anchor.ts';
 import { createEvmAnchorer, type EvmAnchorerParameters } from './evm-anchorer.ts';
 import { createEvmClients, type EvmClients } from './evm-clients.ts';
+import { type AnvilNode, anvilAccounts, startAnvil } from './local-evm-node.ts';
 import { readAnchoredCheckpoint } from './read-anchored-checkpoint.ts';
 import { signAnchorTransaction } from './sign-anchor-transaction.ts';
 

@@ -7,6 +7,7 @@ export * from './evm-anchor-config.ts';
 export * from './evm-anchorer.ts';
 export * from './evm-clients.ts';
 export * from './find-anchor-event.ts';
+export * from './local-evm-node.ts';
 export * from './origin-hash.ts';
 export * from './read-anchored-checkpoint.ts';
 export * from './sign-anchor-transaction.ts';

@@ -1,8 +1,9 @@
 /**
- * A real local EVM node for tests: the Anvil binary of the npm package
- * `@foundry-rs/anvil-linux-amd64`, started on a free port and stopped at the end. It can be
- * stopped and started again on the same port with its state kept in a file, which is how the
- * tests make an RPC outage. A missing binary fails the test (it never skips), in CI and out.
+ * A local EVM node: the Anvil binary shipped in the npm package `@foundry-rs/anvil-linux-amd64`,
+ * started on a free port and stopped at the end. It can be stopped and started again on the same
+ * port with its state kept in a file (how the tests make an RPC outage, and how an embedded
+ * deployment can keep its chain in the data folder). A missing binary is an error, never a
+ * silent skip.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
