@@ -27,7 +27,8 @@ const inputOutputModules =
 function sourceFiles(folder: string): string[] {
   const files: string[] = [];
   for (const name of readdirSync(folder)) {
-    if (name === 'node_modules') continue;
+    // Build output (dist/) is generated from the sources checked here.
+    if (name === 'node_modules' || name === 'dist') continue;
     const path = join(folder, name);
     if (statSync(path).isDirectory()) files.push(...sourceFiles(path));
     else if (/\.(ts|tsx|js|mjs)$/.test(name)) files.push(path);

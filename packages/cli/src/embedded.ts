@@ -56,7 +56,15 @@ export interface EmbeddedOptions {
   log?: Logger;
   /** Called with fleet progress. */
   onFleetProgress?: (progress: FleetProgress) => void;
+  /** Folder of the built web console the cloud serves at `/`; defaultConsoleDir by default. */
+  consoleDir?: string;
 }
+
+/**
+ * Where `npm run build:console` writes the web console. A path, not an import: the cloud serves
+ * the files and imports nothing of the console package.
+ */
+export const defaultConsoleDir = join(import.meta.dirname, '..', '..', 'console', 'dist');
 
 /** The demo site's devices: which kind signs with which algorithm (all three appear). */
 const algorithmByKind: Record<SimulatorKind, SignatureAlgorithm> = {
@@ -183,6 +191,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
           publicKey: toBase64(witness.key.publicKey),
         })),
         witnessThreshold: embeddedWitnessThreshold,
+        consoleDir: options.consoleDir ?? defaultConsoleDir,
       },
       { log: log.child({ service: 'cloud' }), verifier },
     );

@@ -96,6 +96,12 @@ export const CloudConfigSchema = z
     witnessBackoffMaxMs: z.number().int().min(10).default(30_000),
     /** SQLite durability: `normal` survives a process crash, `full` also power loss. */
     synchronous: z.enum(['normal', 'full']).default('normal'),
+    /**
+     * Folder of a built web console (`npm run build:console` writes packages/console/dist), served
+     * at `/` with index.html for the console's own paths. Omitted: no console. Set but missing: a
+     * warning at start, and the API runs without it.
+     */
+    consoleDir: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((config, context) => {

@@ -14,6 +14,7 @@ import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
+import { serveConsole } from './console/serve-console.ts';
 import type { CloudContext } from './context.ts';
 import { createDecisionLog } from './decisions/create-decision-log.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
@@ -140,9 +141,11 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'internal', message: 'an unexpected error; see the server log' } });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } }),
-  );
+  const consoleSite = await serveConsole(app, { consoleDir: config.consoleDir, log });
+  app.setNotFoundHandler(async (request, reply) => {
+    if (await consoleSite.fallback(request, reply)) return reply;
+    return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
+  });
   await ingestRoutes(app, context);
   await registryRoutes(app, context, requireAdmin);
   await proofRoutes(app, context);

@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { CryptoSuiteName } from '@fieldproof/protocol';
 import pino from 'pino';
-import { startEmbedded } from '../embedded.ts';
+import { defaultConsoleDir, startEmbedded } from '../embedded.ts';
 import { PortInUseError } from '../port-in-use-error.ts';
 
 /** Options of `fieldproof start`. */
@@ -49,6 +50,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   write('');
   write(`  MQTT broker     ${broker.url}   (devices publish to fieldproof/v1/frames/<deviceId>)`);
   write(`  Cloud API       ${cloud.url}   (status: ${cloud.url}/v1/status)`);
+  write(
+    `  Console         ${cloud.url}/${existsSync(join(defaultConsoleDir, 'index.html')) ? '' : '   (not built: run npm run build:console)'}`,
+  );
   write(`  Edge gateway    ${edge.httpUrl ?? '(no HTTP)'}   (status: ${edge.httpUrl}/v1/status)`);
   write(`  Log origin      ${cloud.origin}`);
   write(

@@ -56,7 +56,7 @@ export function cosignCheckpoint(checkpointBody: string, parameters: CosignCheck
     !checkpointBody.endsWith('\n') ||
     checkpointBody.includes('\n\n') ||
     !isValidNoteCharacters(checkpointBody) ||
-    Buffer.byteLength(checkpointBody, 'utf8') > noteBytesMax
+    new TextEncoder().encode(checkpointBody).length > noteBytesMax
   ) {
     throw new CheckpointError('checkpoint_malformed', 'a checkpoint body must be note text ending in one newline');
   }
