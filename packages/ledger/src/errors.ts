@@ -1,3 +1,4 @@
+import { CodedError } from '@fieldproof/protocol';
 /** Stable codes of proof failures. A code never changes meaning once released. */
 export type ProofErrorCode =
   /** A size, index or hash is not acceptable input (not a safe non-negative integer, wrong hash length, size1 > size2). */
@@ -15,17 +16,8 @@ export type ProofErrorCode =
  * A Merkle proof was rejected (an operating error: bad input or a proof that does not verify).
  * Programmer errors (a store that returns the wrong number of hashes) are assertions instead.
  */
-export class ProofError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: ProofErrorCode;
-  /** Facts for the caller (sizes, expected and computed hashes in hex), never secrets. */
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: ProofErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = 'ProofError';
-    this.code = code;
-    this.details = details;
-  }
+export class ProofError extends CodedError<ProofErrorCode> {
+  override name = 'ProofError';
 }
 
 /** Stable codes of checkpoint and signed-note failures. */
@@ -38,15 +30,6 @@ export type CheckpointErrorCode =
   | 'checkpoint_key_unknown';
 
 /** A checkpoint or signed note was rejected (an operating error). */
-export class CheckpointError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: CheckpointErrorCode;
-  /** Facts for the caller (key name, line number), never secrets. */
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: CheckpointErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = 'CheckpointError';
-    this.code = code;
-    this.details = details;
-  }
+export class CheckpointError extends CodedError<CheckpointErrorCode> {
+  override name = 'CheckpointError';
 }

@@ -492,14 +492,21 @@ static int get_args(napi_env env, napi_callback_info info, size_t expected, napi
   return 1;
 }
 
-static napi_value js_verify(napi_env env, napi_callback_info info) {
+/* The arguments of both verify entry points: (publicKey, message, signature, id). NULL after a
+ * thrown JS exception. */
+static sm2_state *get_verify_args(napi_env env, napi_callback_info info, bytes_arg *public_key, bytes_arg *message,
+                                  bytes_arg *signature, bytes_arg *id) {
   napi_value argv[4];
-  bytes_arg public_key, message, signature, id;
   if (!get_args(env, info, 4, argv)) return NULL;
-  if (!get_bytes(env, argv[0], "publicKey", &public_key) || !get_bytes(env, argv[1], "message", &message) ||
-      !get_bytes(env, argv[2], "signature", &signature) || !get_bytes(env, argv[3], "id", &id))
+  if (!get_bytes(env, argv[0], "publicKey", public_key) || !get_bytes(env, argv[1], "message", message) ||
+      !get_bytes(env, argv[2], "signature", signature) || !get_bytes(env, argv[3], "id", id))
     return NULL;
-  sm2_state *st = get_state(env);
+  return get_state(env);
+}
+
+static napi_value js_verify(napi_env env, napi_callback_info info) {
+  bytes_arg public_key, message, signature, id;
+  sm2_state *st = get_verify_args(env, info, &public_key, &message, &signature, &id);
   if (!st) return NULL;
   if (public_key.length != PUBLIC_KEY_BYTES || signature.length != SIGNATURE_BYTES) return make_bool(env, 0);
   ERR_set_mark();
@@ -522,13 +529,8 @@ static napi_value js_verify(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_verify_openssl(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
   bytes_arg public_key, message, signature, id;
-  if (!get_args(env, info, 4, argv)) return NULL;
-  if (!get_bytes(env, argv[0], "publicKey", &public_key) || !get_bytes(env, argv[1], "message", &message) ||
-      !get_bytes(env, argv[2], "signature", &signature) || !get_bytes(env, argv[3], "id", &id))
-    return NULL;
-  sm2_state *st = get_state(env);
+  sm2_state *st = get_verify_args(env, info, &public_key, &message, &signature, &id);
   if (!st) return NULL;
   if (public_key.length != PUBLIC_KEY_BYTES || signature.length != SIGNATURE_BYTES) return make_bool(env, 0);
   ERR_set_mark();

@@ -55,20 +55,28 @@ export const ErrorCodes = {
 export type ErrorCode = keyof typeof ErrorCodes;
 
 /**
- * An operating error: expected, typed, with a stable `code` and a message a user can act on.
- * Programmer errors are not FieldproofErrors: they are assertion failures and crash the process.
+ * The shape every operating error of ours has: a stable `code` from its own closed set, a message
+ * a user can act on, and facts for the caller (never secrets). Each layer's error extends it with
+ * its codes (ProofError, CheckpointError, TileError, WitnessError, AnchorError, FieldproofError).
  */
-export class FieldproofError extends Error {
+export class CodedError<Code extends string> extends Error {
   /** Stable machine-readable code. */
-  readonly code: ErrorCode;
+  readonly code: Code;
   /** Extra facts for the caller (indexes, expected vs actual), never secrets. */
   readonly details: Record<string, unknown> | undefined;
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  constructor(code: Code, message: string, details?: Record<string, unknown>) {
     super(message);
-    this.name = 'FieldproofError';
     this.code = code;
     this.details = details;
   }
+}
+
+/**
+ * An operating error: expected, typed, with a stable `code` and a message a user can act on.
+ * Programmer errors are not FieldproofErrors: they are assertion failures and crash the process.
+ */
+export class FieldproofError extends CodedError<ErrorCode> {
+  override name = 'FieldproofError';
   /** HTTP status that this error maps to. */
   get status(): number {
     return ErrorCodes[this.code].status;

@@ -1,3 +1,4 @@
+import { CodedError } from '@fieldproof/protocol';
 /** Stable codes of tile and entry-bundle failures (c2sp.org/tlog-tiles). A code never changes meaning once released. */
 export type TileErrorCode =
   /** A tile or entry-bundle path is not in the spec's canonical form (`tile/<L>/<N>[.p/<W>]`). */
@@ -12,15 +13,6 @@ export type TileErrorCode =
   | 'entry_bundle_malformed';
 
 /** A tile, tile path or entry bundle was rejected (an operating error: bad input from a client or a log). */
-export class TileError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: TileErrorCode;
-  /** Facts for the caller (path, sizes), never secrets. */
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: TileErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = 'TileError';
-    this.code = code;
-    this.details = details;
-  }
+export class TileError extends CodedError<TileErrorCode> {
+  override name = 'TileError';
 }

@@ -1,3 +1,4 @@
+import { CodedError } from '@fieldproof/protocol';
 /**
  * Stable codes of witness refusals (c2sp.org/tlog-witness) and cosignature policy failures.
  * A code never changes meaning once released.
@@ -33,17 +34,8 @@ export const witnessErrorStatus: Readonly<Record<WitnessErrorCode, number>> = {
 };
 
 /** A witness request or policy was rejected (an operating error). */
-export class WitnessError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: WitnessErrorCode;
-  /** Facts for the caller (sizes, line numbers), never secrets. */
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: WitnessErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = 'WitnessError';
-    this.code = code;
-    this.details = details;
-  }
+export class WitnessError extends CodedError<WitnessErrorCode> {
+  override name = 'WitnessError';
   /** HTTP status that this error maps to. */
   get status(): number {
     return witnessErrorStatus[this.code];

@@ -1,3 +1,4 @@
+import { CodedError } from '@fieldproof/protocol';
 import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError } from 'viem';
 
 /** Stable codes of anchoring failures. A code never changes meaning once released. */
@@ -16,17 +17,8 @@ export type AnchorErrorCode =
   | 'anchor_chain_conflict';
 
 /** An anchoring operation failed (an operating error). */
-export class AnchorError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: AnchorErrorCode;
-  /** Facts for the caller (sizes, hashes, the contract's error name), never key material. */
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: AnchorErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = 'AnchorError';
-    this.code = code;
-    this.details = details;
-  }
+export class AnchorError extends CodedError<AnchorErrorCode> {
+  override name = 'AnchorError';
 }
 
 function plain(value: unknown): unknown {
