@@ -55,10 +55,16 @@ describe('canonicalizeFrame / canonicalizeSignedFrame', () => {
   });
 
   it('keeps a device-signed frame byte-identical: the message is the canonical frame', () => {
-    const signed = { frame: { deviceId: 'd-1', seq: 1, deviceTimeMs: 2, readings: [{ kind: 'w', value: 1 }] }, alg: 'ed25519' as const, sig: 'QUJD' };
+    const signed = {
+      frame: { deviceId: 'd-1', seq: 1, deviceTimeMs: 2, readings: [{ kind: 'w', value: 1 }] },
+      alg: 'ed25519' as const,
+      sig: 'QUJD',
+    };
     const texts = canonicalizeSignedFrame(signed);
     expect(texts.message).toBe(texts.frame);
-    expect(texts.signed).toBe('{"alg":"ed25519","frame":{"deviceId":"d-1","deviceTimeMs":2,"readings":[{"kind":"w","value":1}],"seq":1},"sig":"QUJD"}');
+    expect(texts.signed).toBe(
+      '{"alg":"ed25519","frame":{"deviceId":"d-1","deviceTimeMs":2,"readings":[{"kind":"w","value":1}],"seq":1},"sig":"QUJD"}',
+    );
     expect(SignedFrameSchema.safeParse({ ...signed, attestation: 'edge-attested' }).success).toBe(false);
     expect(SignedFrameSchema.safeParse({ ...signed, attestation: 'device-signed', edgeId: 'e' }).success).toBe(false);
   });

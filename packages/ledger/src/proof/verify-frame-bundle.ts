@@ -1,8 +1,8 @@
 import {
   type Attestation,
   canonicalBytes,
-  frameAttestation,
   FrameProofBundleSchema,
+  frameAttestation,
   fromBase64,
   type TrustFile,
   toHex,
