@@ -214,6 +214,9 @@ describe('keyless devices through a real edge and cloud', () => {
     expect(await runVerify(bundlePath, trustPath, (text) => failed.push(text))).toBe(1);
     expect(failed.join('\n')).toMatch(/failed at step frame_signature/);
     expect(edge.status().rejects).toEqual({});
+    const metrics = await (await fetch(`${edge.httpUrl}/metrics`)).text();
+    expect(metrics).toContain('fieldproof_edge_acquisition_connected{device="meter-1",source="modbus"} 1');
+    expect(metrics).toContain('fieldproof_edge_acquisition_errors_total{device="line-1",source="opcua"} 0');
   });
 
   it('refuses an edge attestation for a device that signs its own frames, at the edge', async () => {
