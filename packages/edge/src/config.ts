@@ -14,6 +14,84 @@ export const EdgeDeviceSchema = z
   .strict();
 export type EdgeDevice = z.infer<typeof EdgeDeviceSchema>;
 
+const ReadingKindSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.]{0,63}$/, 'a reading kind is lower-case, e.g. power or weight');
+const ReadingUnitSchema = z.string().max(16).optional();
+
+/** Registers one Modbus device may map: one request each per poll, so the poll stays short. */
+export const modbusRegistersMax = 32;
+/** Nodes one OPC UA device may map into a frame. */
+export const opcuaNodesMax = 64;
+
+/** One value read from a Modbus device's registers, and how to turn it into a reading. */
+export const ModbusRegisterSchema = z
+  .object({
+    /** Zero-based register address (the PDU address, not the 4xxxx/3xxxx label). */
+    address: z.number().int().min(0).max(65_535),
+    /** Function: holding registers (03) or input registers (04). */
+    function: z.enum(['holding', 'input']).default('holding'),
+    /** Data type; 32-bit types span two registers. */
+    type: z.enum(['uint16', 'int16', 'uint32', 'int32', 'float32']).default('uint16'),
+    /** For 32-bit types: `big` puts the high word at `address` (most meters), `little` the low word. */
+    wordOrder: z.enum(['big', 'little']).default('big'),
+    /** Value = raw × scale + offset (e.g. 0.001 for a counter in Wh read as kWh). */
+    scale: z.number().finite().default(1),
+    offset: z.number().finite().default(0),
+    /** Reading kind of the value, e.g. `power`, `energy`, `weight.net`. */
+    kind: ReadingKindSchema,
+    /** Unit of the scaled value, e.g. `W`, `kWh`, `kg`. */
+    unit: ReadingUnitSchema,
+  })
+  .strict();
+
+/** A keyless Modbus TCP device the edge polls and attests for. */
+export const ModbusDeviceSchema = z
+  .object({
+    /** Device id, as registered with the cloud (keyless, assigned to this edge). */
+    deviceId: IdSchema,
+    /** Host of the Modbus TCP server (the device or its serial gateway). */
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65_535).default(502),
+    /** Modbus unit id (slave address behind a gateway). */
+    unitId: z.number().int().min(0).max(255).default(1),
+    /** Time between polls. */
+    intervalMs: z.number().int().min(50).max(86_400_000).default(1_000),
+    /** Registers read each poll, one reading each. */
+    registers: z.array(ModbusRegisterSchema).min(1).max(modbusRegistersMax),
+  })
+  .strict();
+export type ModbusDevice = z.infer<typeof ModbusDeviceSchema>;
+
+/** One OPC UA variable of a device and the reading it becomes. */
+export const OpcuaNodeSchema = z
+  .object({
+    /** Node id, e.g. `ns=1;s=Line1.Power`. */
+    nodeId: z.string().min(1).max(512),
+    kind: ReadingKindSchema,
+    unit: ReadingUnitSchema,
+    /** Value = raw × scale (numbers only). */
+    scale: z.number().finite().default(1),
+  })
+  .strict();
+
+/** A keyless device whose variables an OPC UA server publishes; the edge subscribes and attests. */
+export const OpcuaDeviceSchema = z
+  .object({
+    deviceId: IdSchema,
+    /** Server sampling interval of each node. */
+    samplingIntervalMs: z.number().int().min(10).max(3_600_000).default(1_000),
+    nodes: z.array(OpcuaNodeSchema).min(1).max(opcuaNodesMax),
+  })
+  .strict();
+export type OpcuaDevice = z.infer<typeof OpcuaDeviceSchema>;
+
+/** Reconnection of the keyless-device intakes: backoff from retryBaseMs doubling up to retryMaxMs. */
+const RetrySchema = {
+  retryBaseMs: z.number().int().min(10).default(500),
+  retryMaxMs: z.number().int().min(10).default(30_000),
+};
+
 /** The edge gateway's configuration; validated at start, every default explicit. */
 export const EdgeConfigSchema = z
   .object({
@@ -35,6 +113,36 @@ export const EdgeConfigSchema = z
         /** Broker credentials. */
         username: z.string().optional(),
         password: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Modbus TCP polling of keyless devices (power meters, weighing indicators). Omit to run without it. */
+    modbus: z
+      .object({
+        /** A poll (connect or one register read) that takes longer fails and counts as an error. */
+        pollTimeoutMs: z.number().int().min(10).max(60_000).default(2_000),
+        ...RetrySchema,
+        devices: z.array(ModbusDeviceSchema).min(1).max(1_000),
+      })
+      .strict()
+      .optional(),
+    /** OPC UA subscriptions to keyless devices' variables. Omit to run without it. */
+    opcua: z
+      .object({
+        /** Server endpoint, e.g. opc.tcp://plc.local:4840. */
+        endpoint: z.string().regex(/^opc\.tcp:\/\//, 'an opc.tcp:// URL'),
+        /** Message security; None only on a closed plant network or in tests. */
+        securityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
+        /** Security policy name, e.g. None, Basic256Sha256. */
+        securityPolicy: z
+          .enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
+          .default('None'),
+        /** Subscription publishing interval: changes are delivered (and become frames) at most this often. */
+        publishingIntervalMs: z.number().int().min(10).max(3_600_000).default(1_000),
+        /** Session and request timeout. */
+        timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+        ...RetrySchema,
+        devices: z.array(OpcuaDeviceSchema).min(1).max(1_000),
       })
       .strict()
       .optional(),
@@ -106,7 +214,30 @@ export const EdgeConfigSchema = z
     /** Devices this edge may speak for. */
     devices: z.array(EdgeDeviceSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((config, issues) => {
+    // A device is either keyed (devices[]) or keyless (one of modbus/opcua), never both.
+    const seen = new Set(config.devices.map((device) => device.deviceId));
+    const keyless = [
+      ...(config.modbus?.devices ?? []).map((device, index) => ({ device, path: ['modbus', 'devices', index] })),
+      ...(config.opcua?.devices ?? []).map((device, index) => ({ device, path: ['opcua', 'devices', index] })),
+    ];
+    for (const { device, path } of keyless) {
+      if (seen.has(device.deviceId)) {
+        issues.addIssue({
+          code: 'custom',
+          path: [...path, 'deviceId'],
+          message: `device ${device.deviceId} is configured twice (a device is keyed or keyless, once)`,
+        });
+      }
+      seen.add(device.deviceId);
+    }
+  });
+
+/** Ids of the keyless devices (Modbus, OPC UA) whose frames this edge signs as edge-attested. */
+export function keylessDeviceIds(config: EdgeConfig): string[] {
+  return [...(config.modbus?.devices ?? []), ...(config.opcua?.devices ?? [])].map((device) => device.deviceId);
+}
 export type EdgeConfig = z.infer<typeof EdgeConfigSchema>;
 export type EdgeConfigInput = z.input<typeof EdgeConfigSchema>;
 

@@ -32,6 +32,24 @@ export interface EdgeContext {
   backlog: Backlog;
 }
 
+/** How a keyless device's intake is doing, for the edge status (errors never stop the gateway). */
+export interface AcquisitionDeviceStatus {
+  /** The intake (`modbus`, `opcua`). */
+  source: string;
+  /** True while the device (or its server) answers. */
+  connected: boolean;
+  /** Frames made from its samples. */
+  frames: number;
+  /** Failed connects, reads and lost connections. */
+  errors: number;
+  /** Samples dropped because the edge was in back-pressure. */
+  dropped: number;
+  /** The last error, for an operator. */
+  lastError: string | null;
+  /** When the last frame was made, UTC ms. */
+  lastFrameAtMs: number | null;
+}
+
 /** An extension: one capability of the gateway, started and stopped by the host. */
 export interface EdgeExtension {
   /** Name for logs. */

@@ -11,11 +11,13 @@ import {
 } from '@fieldproof/protocol';
 import pino, { type Logger } from 'pino';
 import { createBacklog } from './backlog.ts';
-import { type EdgeConfigInput, parseEdgeConfig } from './config.ts';
-import type { EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
+import { type EdgeConfigInput, keylessDeviceIds, parseEdgeConfig } from './config.ts';
+import type { AcquisitionDeviceStatus, EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
 import { createBatchExtension } from './extensions/batch.ts';
 import { createHttpIntakeExtension } from './extensions/http-intake.ts';
+import { createModbusPollExtension } from './extensions/modbus-poll.ts';
 import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
+import { createOpcuaSubscribeExtension } from './extensions/opcua-subscribe.ts';
 import { createUplinkExtension } from './extensions/uplink.ts';
 import { createVerifyExtension } from './extensions/verify.ts';
 import { openEdgeStore } from './storage/edge-store.ts';
@@ -40,6 +42,8 @@ export interface EdgeGateway {
   httpUrl: string | undefined;
   /** Counts for operators and tests. */
   status(): EdgeStatus;
+  /** Poll every Modbus device once now; resolves when the polls are done (for tests and operators). */
+  pollModbus(): Promise<void>;
   /** Verify everything in the inbox, seal a batch from what waits and wait for the outbox to empty. */
   flush(): Promise<void>;
   /** Stop every extension in reverse order and close the store. */
@@ -62,6 +66,8 @@ export interface EdgeStatus {
   backPressure: boolean;
   /** Times back-pressure was switched on since start (each one an alert). */
   backPressureAlerts: number;
+  /** Keyless devices (Modbus, OPC UA) by device id: connected, frames made, errors and the last one. */
+  acquisition: Record<string, AcquisitionDeviceStatus>;
 }
 
 /**
@@ -79,6 +85,8 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     if (!publicKey) throw new Error(`invalid edge configuration: devices[${device.deviceId}].publicKey is not base64`);
     store.upsertDevice(device.deviceId, device.alg, publicKey);
   }
+  // Keyless devices verify with the edge's own key: the edge signs their frames as edge-attested.
+  for (const deviceId of keylessDeviceIds(config)) store.upsertDevice(deviceId, keyPair.alg, keyPair.publicKey);
   const log = (options.log ?? pino({ level: 'silent' })).child({ edgeId: config.edgeId });
   const context: EdgeContext = {
     config,
@@ -109,6 +117,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       duplicates: store.duplicates(),
       backPressure: context.backlog.full,
       backPressureAlerts: context.backlog.alerts,
+      acquisition: { ...modbusExtension.status(), ...opcuaExtension.status() },
     };
   };
   const verifyExtension = createVerifyExtension(context);
@@ -116,7 +125,18 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
   const uplinkExtension = createUplinkExtension(context);
   const httpExtension = createHttpIntakeExtension(context, status);
   const mqttExtension = createMqttIntakeExtension(context);
-  const extensions: EdgeExtension[] = [verifyExtension, batchExtension, uplinkExtension, mqttExtension, httpExtension];
+  const modbusExtension = createModbusPollExtension(context);
+  const opcuaExtension = createOpcuaSubscribeExtension(context);
+  const intakes: EdgeExtension[] = [httpExtension, mqttExtension, modbusExtension, opcuaExtension];
+  const extensions: EdgeExtension[] = [
+    verifyExtension,
+    batchExtension,
+    uplinkExtension,
+    mqttExtension,
+    httpExtension,
+    modbusExtension,
+    opcuaExtension,
+  ];
   const started: EdgeExtension[] = [];
   try {
     for (const extension of extensions) {
@@ -135,6 +155,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     publicKey: { alg: keyPair.alg, publicKey: toBase64(keyPair.publicKey) },
     httpUrl: httpExtension.address(),
     status,
+    pollModbus: () => modbusExtension.pollNow(),
     async flush() {
       await verifyExtension.drain();
       batchExtension.flush();
@@ -143,7 +164,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     async stop() {
       // Close the intakes first, then verify, seal and (briefly) uplink what they let in, so a
       // clean stop leaves nothing waiting that a restart would have to pick up.
-      for (const extension of [httpExtension, mqttExtension]) {
+      for (const extension of intakes) {
         if (started.includes(extension)) await extension.stop();
       }
       await verifyExtension.drain();

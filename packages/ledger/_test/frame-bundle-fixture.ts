@@ -55,8 +55,17 @@ export interface FrameBundleFixture {
 /** Origin of the fixture's log; also its checkpoint key name. */
 export const fixtureOrigin = 'log.fieldproof.example/tenant-7';
 
-/** Build a bundle for frame 2 of a 5-frame batch that is leaf 4 of a 7-leaf log. */
-export async function buildFrameBundle(suite: CryptoSuiteName, algs: FixtureAlgorithms): Promise<FrameBundleFixture> {
+/**
+ * Build a bundle for frame 2 of a 5-frame batch that is leaf 4 of a 7-leaf log. With
+ * `attestation: 'edge-attested'` the frames are a keyless device's, signed by the edge over the
+ * envelope {attestation, edgeId, frame} with the edge's key (`algs.edge`), and the trust file
+ * lists no device key.
+ */
+export async function buildFrameBundle(
+  suite: CryptoSuiteName,
+  algs: FixtureAlgorithms,
+  options: { attestation?: 'edge-attested' } = {},
+): Promise<FrameBundleFixture> {
   const deviceKey = generateKeyPair(algs.device);
   const edgeKey = generateKeyPair(algs.edge);
   const logKey = generateKeyPair(algs.log);
@@ -68,6 +77,17 @@ export async function buildFrameBundle(suite: CryptoSuiteName, algs: FixtureAlgo
       deviceTimeMs: 1_700_000_000_000 + i * 1_000,
       readings: [{ kind: 'weight', value: 1250.5 + i, unit: 'kg' }],
     };
+    if (options.attestation === 'edge-attested') {
+      const edgeId = 'edge-warehouse-3';
+      const envelope = { attestation: 'edge-attested' as const, edgeId, frame };
+      return {
+        frame,
+        alg: algs.edge,
+        sig: toBase64(sign(edgeKey, canonicalBytes(envelope))),
+        attestation: 'edge-attested',
+        edgeId,
+      };
+    }
     return { frame, alg: algs.device, sig: toBase64(sign(deviceKey, canonicalBytes(frame))) };
   });
   const frameLeaves = frames.map((frame) => hashLeaf(suite, canonicalBytes(frame)));
@@ -131,7 +151,10 @@ export async function buildFrameBundle(suite: CryptoSuiteName, algs: FixtureAlgo
     v: 1,
     logs: { [fixtureOrigin]: { keyName: fixtureOrigin, alg: algs.log, publicKey: toBase64(logKey.publicKey) } },
     edges: { [header.edgeId]: { alg: algs.edge, publicKey: toBase64(edgeKey.publicKey) } },
-    devices: { 'scale-01': { alg: algs.device, publicKey: toBase64(deviceKey.publicKey) } },
+    devices:
+      options.attestation === 'edge-attested'
+        ? {}
+        : { 'scale-01': { alg: algs.device, publicKey: toBase64(deviceKey.publicKey) } },
   };
   return { bundle, trust, signCheckpoint, logSize: logLeaves.length, logRoot };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalizeFrame, canonicalizeSignedFrame } from './canonical-frame.ts';
+import { canonicalizeFrame, canonicalizeSignedFrame, edgeAttestedMessage } from './canonical-frame.ts';
 import { canonicalize } from './canonical-json.ts';
 import { type SignedFrame, SignedFrameSchema } from './frame.ts';
 
@@ -37,6 +37,36 @@ describe('canonicalizeFrame / canonicalizeSignedFrame', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('equal canonicalize() on edge-attested frames too, the marker in the signed message and the leaf', () => {
+    fc.assert(
+      fc.property(signedFrame, fc.constantFrom('edge-1', 'e.2'), (candidate, edgeId) => {
+        const parsed = SignedFrameSchema.safeParse({ ...candidate, attestation: 'edge-attested', edgeId });
+        fc.pre(parsed.success);
+        const signed = parsed.data as SignedFrame;
+        const texts = canonicalizeSignedFrame(signed);
+        expect(texts.signed).toBe(canonicalize(signed));
+        expect(texts.message).toBe(canonicalize({ attestation: 'edge-attested', edgeId, frame: signed.frame }));
+        expect(edgeAttestedMessage(edgeId, signed.frame)).toBe(texts.message);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps a device-signed frame byte-identical: the message is the canonical frame', () => {
+    const signed = {
+      frame: { deviceId: 'd-1', seq: 1, deviceTimeMs: 2, readings: [{ kind: 'w', value: 1 }] },
+      alg: 'ed25519' as const,
+      sig: 'QUJD',
+    };
+    const texts = canonicalizeSignedFrame(signed);
+    expect(texts.message).toBe(texts.frame);
+    expect(texts.signed).toBe(
+      '{"alg":"ed25519","frame":{"deviceId":"d-1","deviceTimeMs":2,"readings":[{"kind":"w","value":1}],"seq":1},"sig":"QUJD"}',
+    );
+    expect(SignedFrameSchema.safeParse({ ...signed, attestation: 'edge-attested' }).success).toBe(false);
+    expect(SignedFrameSchema.safeParse({ ...signed, attestation: 'device-signed', edgeId: 'e' }).success).toBe(false);
   });
 
   it('writes -0 as 0 and large or tiny numbers in ECMAScript form, as RFC 8785 asks', () => {

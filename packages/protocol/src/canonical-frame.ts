@@ -22,13 +22,33 @@ export function canonicalizeFrame(frame: Frame): string {
 }
 
 /**
- * Both canonical texts of a signed frame in one pass: `frame` (what the device signed) and
- * `signed` (the leaf data of the batch tree). Precondition: `signed` passed SignedFrameSchema.
+ * The canonical texts of a signed frame in one pass: `frame` (the canonical frame), `message`
+ * (what `sig` covers: the canonical frame for a device-signed frame, the canonical envelope
+ * `{attestation, edgeId, frame}` for an edge-attested one) and `signed` (the leaf data of the batch
+ * tree). A device-signed frame's texts are exactly those of the original format. Precondition:
+ * `signed` passed SignedFrameSchema.
  */
-export function canonicalizeSignedFrame(signed: SignedFrame): { frame: string; signed: string } {
+export function canonicalizeSignedFrame(signed: SignedFrame): { frame: string; message: string; signed: string } {
   const frame = canonicalizeFrame(signed.frame);
+  if (signed.attestation === undefined) {
+    return {
+      frame,
+      message: frame,
+      signed: `{"alg":${JSON.stringify(signed.alg)},"frame":${frame},"sig":${JSON.stringify(signed.sig)}}`,
+    };
+  }
+  const attested = `"attestation":${JSON.stringify(signed.attestation)},"edgeId":${JSON.stringify(signed.edgeId)}`;
   return {
     frame,
-    signed: `{"alg":${JSON.stringify(signed.alg)},"frame":${frame},"sig":${JSON.stringify(signed.sig)}}`,
+    message: `{${attested},"frame":${frame}}`,
+    signed: `{"alg":${JSON.stringify(signed.alg)},${attested},"frame":${frame},"sig":${JSON.stringify(signed.sig)}}`,
   };
+}
+
+/**
+ * The canonical text an edge signs to attest a keyless device's frame: RFC 8785 JSON of
+ * `{attestation: 'edge-attested', edgeId, frame}`. Precondition: `frame` passed FrameSchema.
+ */
+export function edgeAttestedMessage(edgeId: string, frame: Frame): string {
+  return `{"attestation":"edge-attested","edgeId":${JSON.stringify(edgeId)},"frame":${canonicalizeFrame(frame)}}`;
 }

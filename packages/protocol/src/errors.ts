@@ -15,6 +15,11 @@ export const ErrorCodes = {
   frame_topic_mismatch: { status: 400, summary: 'The MQTT topic names a different device from the frame.' },
   device_unknown: { status: 403, summary: 'The device is not registered with this edge or cloud.' },
   device_not_assigned_to_edge: { status: 403, summary: 'The device belongs to another edge.' },
+  frame_attestation_invalid: {
+    status: 422,
+    summary:
+      'The frame is edge-attested for a device that signs its own frames or that belongs to another edge, or a keyless device sent a frame without the edge attestation.',
+  },
   intake_busy: { status: 503, summary: 'Too many frames are waiting for a verdict; retry after a short pause.' },
   // Batches (edge → cloud).
   batch_malformed: { status: 400, summary: 'The batch upload does not match the batch schema.' },

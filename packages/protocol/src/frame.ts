@@ -48,15 +48,38 @@ export const FrameSchema = z
   .strict();
 export type Frame = z.infer<typeof FrameSchema>;
 
-/** A frame with its device signature over `canonicalBytes(frame)`. */
+/** Who signed a frame: the device itself, or the edge on behalf of a keyless device (Modbus, OPC UA). */
+export const AttestationSchema = z.enum(['device-signed', 'edge-attested']);
+export type Attestation = z.infer<typeof AttestationSchema>;
+
+/**
+ * A signed frame. Device-signed (no `attestation` key, the original wire format, byte for byte):
+ * `sig` is the device's signature over `canonicalBytes(frame)`. Edge-attested (`attestation:
+ * 'edge-attested'` and `edgeId`): `sig` is that edge's signature over the canonical bytes of the
+ * envelope `{attestation, edgeId, frame}` (see edgeAttestedMessage), so the marker and the edge are
+ * covered by the signature, and, since the leaf is the whole signed frame, committed in the batch.
+ */
 export const SignedFrameSchema = z
   .object({
     /** The signed record. */
     frame: FrameSchema,
-    /** Signature algorithm of the device key. */
+    /** Signature algorithm of the signing key (the device's, or the attesting edge's). */
     alg: SignatureAlgorithmSchema,
-    /** Signature over the RFC 8785 canonical bytes of `frame`, base64. */
+    /** Signature, base64: over the canonical frame, or for edge-attested frames over the envelope. */
     sig: base64,
+    /** Present only on frames the edge signed for a keyless device; absent means device-signed. */
+    attestation: z.literal('edge-attested').optional(),
+    /** The attesting edge; present exactly when `attestation` is. */
+    edgeId: IdSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((signed) => (signed.attestation === undefined) === (signed.edgeId === undefined), {
+    message: 'attestation and edgeId come together (an edge-attested frame names its edge)',
+    path: ['edgeId'],
+  });
 export type SignedFrame = z.infer<typeof SignedFrameSchema>;
+
+/** The attestation of a signed frame (`device-signed` when the frame carries no marker). */
+export function frameAttestation(signed: Pick<SignedFrame, 'attestation'>): Attestation {
+  return signed.attestation ?? 'device-signed';
+}

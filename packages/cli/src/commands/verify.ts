@@ -31,7 +31,7 @@ function stepLine(step: StepResult): string {
 }
 
 /** Verify a bundle offline, by its `type` (a decision bundle, else a frame bundle). */
-function verifyOffline(bundle: unknown, trust: TrustFile): { ok: boolean; steps: StepResult[] } {
+function verifyOffline(bundle: unknown, trust: TrustFile): { ok: boolean; steps: StepResult[]; attestation?: string } {
   const type = typeof bundle === 'object' && bundle !== null ? (bundle as { type?: unknown }).type : undefined;
   return type === 'decision' ? verifyDecisionBundle(bundle, trust) : verifyFrameBundle(bundle, trust);
 }
@@ -111,6 +111,8 @@ export async function runVerify(
     ok = ok && onChain.ok;
   }
   for (const step of steps) write(stepLine(step));
+  // Who signed the frame: the device itself, or its edge on behalf of a keyless device.
+  if (report.attestation) write(`attestation: ${report.attestation}`);
   if (options.rpcUrl === undefined) {
     write('the chain was not read: pass --rpc <URL> to check the anchor on chain');
   }

@@ -11,6 +11,7 @@ import {
   type VerifyItem,
 } from '@fieldproof/protocol';
 import type Database from 'better-sqlite3';
+import { type FrameOriginDevice, verifyFrameOrigin } from '../ingest/verify-frame-origin.ts';
 import type { FrameRow } from '../storage/sqlite/sqlite-store.ts';
 import type { AuditFinding } from './audit-finding.ts';
 
@@ -122,17 +123,27 @@ export function auditBatchFrames(parameters: AuditBatchFramesParameters): AuditB
         if (frame.deviceId !== row.device_id || frame.seq !== row.seq || frame.deviceTimeMs !== row.device_time_ms) {
           problems.push('its device_id, seq or device_time_ms column differs from its signed body');
         }
-        const device = parameters.deviceKey.get(frame.deviceId) as { alg: string; public_key: Buffer } | undefined;
-        if (!device) problems.push(`device ${frame.deviceId} is not registered`);
-        else if (device.alg !== signed.alg) problems.push(`device ${frame.deviceId} signs with ${device.alg}`);
+        const device = parameters.deviceKey.get(frame.deviceId) as
+          | (FrameOriginDevice & { public_key: Buffer; edge_alg: string; edge_public_key: Buffer })
+          | undefined;
+        // The same origin rule as ingest: a device's own key, or its edge's key for a keyless device.
+        const origin = verifyFrameOrigin({
+          frame: signed,
+          message: (texts as { message: string }).message,
+          device,
+          edge: device
+            ? { edge_id: device.edge_id, alg: device.edge_alg, public_key: device.edge_public_key }
+            : { edge_id: '', alg: '', public_key: new Uint8Array() },
+        });
+        if (!origin.ok) problems.push(origin.message);
         else {
           pending.push({
             row,
             frameLeafIndex: row.leaf_index,
             item: {
-              alg: signed.alg,
-              publicKey: new Uint8Array(device.public_key),
-              message: utf8((texts as { frame: string }).frame),
+              alg: origin.alg,
+              publicKey: new Uint8Array(origin.publicKey),
+              message: utf8(origin.message),
               signature: fromBase64(signed.sig) ?? new Uint8Array(0),
             },
           });

@@ -248,7 +248,11 @@ export async function auditLog(db: Database.Database, parameters: AuditLogParame
   }
   const quarantinedLeaves = readQuarantinedLeaves(db, suite);
   const framesOfBatch = db.prepare<[number]>('SELECT * FROM frame WHERE batch_id = ? ORDER BY leaf_index, id');
-  const deviceKey = db.prepare<[string]>('SELECT alg, public_key FROM device WHERE device_id = ?');
+  const deviceKey = db.prepare<[string]>(
+    `SELECT device.device_id, device.alg, device.public_key, device.edge_id, device.attestation,
+            edge.alg AS edge_alg, edge.public_key AS edge_public_key
+       FROM device JOIN edge ON edge.edge_id = device.edge_id WHERE device_id = ?`,
+  );
   const storedHashAt = db.prepare<[number]>('SELECT hash FROM log_hash WHERE idx = ?');
   const totals = db
     .prepare(

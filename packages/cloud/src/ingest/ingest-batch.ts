@@ -15,6 +15,7 @@ import {
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
 import type { FrameInsert } from '../storage/sqlite/sqlite-store.ts';
+import { verifyFrameOrigin } from './verify-frame-origin.ts';
 
 export interface IngestBatchParameters {
   /** The raw request body (JSON of a BatchUpload). */
@@ -136,36 +137,21 @@ export async function ingestBatch(
   const frameProblems: { index: number; code: string; message: string }[] = [];
   const verifyIndexes: number[] = [];
   frames.forEach((frame, index) => {
-    const device = devices.get(frame.frame.deviceId);
-    if (!device) {
-      frameProblems.push({
-        index,
-        code: 'device_unknown',
-        message: `device ${frame.frame.deviceId} is not registered`,
-      });
-      return;
-    }
-    if (device.edge_id !== header.edgeId) {
-      frameProblems.push({
-        index,
-        code: 'device_not_assigned_to_edge',
-        message: `device ${frame.frame.deviceId} belongs to edge ${device.edge_id}, not ${header.edgeId}`,
-      });
-      return;
-    }
-    if (device.alg !== frame.alg) {
-      frameProblems.push({
-        index,
-        code: 'frame_signature_invalid',
-        message: `device ${device.device_id} signs with ${device.alg}`,
-      });
+    const origin = verifyFrameOrigin({
+      frame,
+      message: (canonicalFrames[index] as { message: string }).message,
+      device: devices.get(frame.frame.deviceId),
+      edge,
+    });
+    if (!origin.ok) {
+      frameProblems.push({ index, code: origin.code, message: origin.message });
       return;
     }
     verifyIndexes.push(index);
     items.push({
-      alg: frame.alg,
-      publicKey: new Uint8Array(device.public_key),
-      message: utf8((canonicalFrames[index] as { frame: string }).frame),
+      alg: origin.alg,
+      publicKey: new Uint8Array(origin.publicKey),
+      message: utf8(origin.message),
       signature: fromBase64(frame.sig) ?? new Uint8Array(0),
     });
   });

@@ -17,9 +17,20 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
   app.get('/v1/frames', async (request) => {
     const query = FrameListQuery.parse(request.query);
     const rows = store.recentFrames(query.limit, query.deviceId);
+    const attestations = new Map<string, string>();
+    const attestationOf = (deviceId: string): string => {
+      // Ingest accepts a device's frames only under its registered attestation, so the device's is the frame's.
+      let found = attestations.get(deviceId);
+      if (found === undefined) {
+        found = store.device(deviceId)?.attestation ?? 'device-signed';
+        attestations.set(deviceId, found);
+      }
+      return found;
+    };
     return {
       items: rows.map((row) => ({
         id: row.id,
+        attestation: attestationOf(row.device_id),
         deviceId: row.device_id,
         seq: row.seq,
         deviceTimeMs: row.device_time_ms,
@@ -66,6 +77,8 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
       devices: Object.fromEntries(
         store
           .devices()
+          // A keyless device has no key to trust: its frames verify with its edge's key.
+          .filter((row) => row.attestation !== 'edge-attested')
           .map((row) => [row.device_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
       ),
     };

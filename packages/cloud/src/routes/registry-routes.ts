@@ -4,9 +4,19 @@ import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 
 const EdgeBody = z.object({ edgeId: IdSchema, alg: SignatureAlgorithmSchema, publicKey: z.string().min(1) }).strict();
-const DeviceBody = z
-  .object({ deviceId: IdSchema, alg: SignatureAlgorithmSchema, publicKey: z.string().min(1), edgeId: IdSchema })
-  .strict();
+const DeviceBody = z.union([
+  z
+    .object({
+      deviceId: IdSchema,
+      alg: SignatureAlgorithmSchema,
+      publicKey: z.string().min(1),
+      edgeId: IdSchema,
+      attestation: z.literal('device-signed').optional(),
+    })
+    .strict(),
+  // A keyless device (Modbus, OPC UA): no key of its own; its edge signs its frames as edge-attested.
+  z.object({ deviceId: IdSchema, edgeId: IdSchema, attestation: z.literal('edge-attested') }).strict(),
+]);
 
 /** Registration of edges and devices (admin token required); reads of the registry. */
 export async function registryRoutes(
@@ -37,21 +47,26 @@ export async function registryRoutes(
   app.post('/v1/devices', async (request, reply) => {
     requireAdmin(request.headers.authorization);
     const body = DeviceBody.parse(request.body);
-    const publicKey = fromBase64(body.publicKey);
-    if (!publicKey)
-      return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
-    if (!store.edge(body.edgeId)) {
+    const edge = store.edge(body.edgeId);
+    if (!edge) {
       return reply
         .code(400)
         .send({ error: { code: 'edge_unknown', message: `edge ${body.edgeId} is not registered` } });
     }
-    const created = store.insertDevice(body.deviceId, body.alg, publicKey, body.edgeId, context.clock());
+    const attestation = body.attestation ?? 'device-signed';
+    // A keyless device keeps the NOT NULL columns with its edge's algorithm and an empty key.
+    const alg = 'alg' in body ? body.alg : edge.alg;
+    const publicKey = 'publicKey' in body ? fromBase64(body.publicKey) : new Uint8Array();
+    if (!publicKey)
+      return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
+    const created = store.insertDevice(body.deviceId, alg, publicKey, body.edgeId, context.clock(), attestation);
     const existing = store.device(body.deviceId);
     if (
       !created &&
       existing &&
-      (existing.alg !== body.alg ||
+      (existing.alg !== alg ||
         existing.edge_id !== body.edgeId ||
+        existing.attestation !== attestation ||
         !existing.public_key.equals(Buffer.from(publicKey)))
     ) {
       return reply.code(409).send({
@@ -65,9 +80,10 @@ export async function registryRoutes(
     items: store.devices().map((row) => ({
       deviceId: row.device_id,
       alg: row.alg,
-      publicKey: row.public_key.toString('base64'),
+      publicKey: row.attestation === 'edge-attested' ? null : row.public_key.toString('base64'),
       edgeId: row.edge_id,
       lastSeq: row.last_seq,
+      attestation: row.attestation,
     })),
   }));
   app.get('/v1/edges', async () => ({

@@ -52,6 +52,8 @@ export interface FrameSummary {
   deviceTimeMs: number;
   /** When the cloud received it, UTC ms. */
   receivedAtMs: number;
+  /** Who signed it: the device, or its edge on behalf of a keyless device (Modbus, OPC UA). */
+  attestation?: 'device-signed' | 'edge-attested';
 }
 
 /** One row of GET /v1/devices. */
@@ -60,8 +62,10 @@ export interface DeviceSummary {
   deviceId: string;
   /** Signature algorithm of its key. */
   alg: string;
-  /** Public key, base64. */
-  publicKey: string;
+  /** Public key, base64; null for a keyless device, whose edge signs for it. */
+  publicKey: string | null;
+  /** `device-signed`, or `edge-attested` for a keyless device. */
+  attestation?: 'device-signed' | 'edge-attested';
   /** The edge it is registered behind. */
   edgeId: string;
   /** Last sequence number seen, or null before the first frame. */

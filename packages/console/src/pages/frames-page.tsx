@@ -97,6 +97,7 @@ export function FramesPage() {
           <thead>
             <tr>
               <th scope="col">{t('device')}</th>
+              <th scope="col">{t('attestation')}</th>
               <th scope="col">{t('seq')}</th>
               <th scope="col">{t('deviceTime')}</th>
               <th scope="col">{t('frameId')}</th>
@@ -107,6 +108,17 @@ export function FramesPage() {
             {frames.data.map((frame) => (
               <tr key={frame.id} data-testid="frame-row">
                 <td>{frame.deviceId}</td>
+                <td>
+                  {frame.attestation === 'edge-attested' ? (
+                    <span className="badge edge-attested" title={t('edgeAttestedHint')} data-testid="attestation">
+                      {t('edgeAttested')}
+                    </span>
+                  ) : (
+                    <span className="badge" data-testid="attestation">
+                      {t('deviceSigned')}
+                    </span>
+                  )}
+                </td>
                 <td>{frame.seq}</td>
                 <td>{format.format(frame.deviceTimeMs)}</td>
                 <td className="mono" title={frame.id}>

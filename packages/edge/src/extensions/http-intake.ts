@@ -141,6 +141,24 @@ export function createHttpIntakeExtension(
             type: 'gauge',
             samples: [{ value: current.backPressure ? 1 : 0 }],
           },
+          {
+            name: 'fieldproof_edge_acquisition_errors_total',
+            help: 'Failed connects, reads and lost connections of keyless devices (Modbus, OPC UA).',
+            type: 'counter',
+            samples: Object.entries(current.acquisition).map(([deviceId, device]) => ({
+              labels: { device: deviceId, source: device.source },
+              value: device.errors,
+            })),
+          },
+          {
+            name: 'fieldproof_edge_acquisition_connected',
+            help: '1 while a keyless device (or its OPC UA server) answers.',
+            type: 'gauge',
+            samples: Object.entries(current.acquisition).map(([deviceId, device]) => ({
+              labels: { device: deviceId, source: device.source },
+              value: device.connected ? 1 : 0,
+            })),
+          },
         ]);
         return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
       });

@@ -1,6 +1,8 @@
 import {
+  type Attestation,
   canonicalizeSignedFrame,
   type ErrorCode,
+  frameAttestation,
   fromBase64,
   type SignatureAlgorithm,
   type SignedFrame,
@@ -8,10 +10,13 @@ import {
   topics,
   utf8,
 } from '@fieldproof/protocol';
+import { keylessDeviceIds } from '../config.ts';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
 import type { FrameInsert, QuarantineInsert, RawFrameRow } from '../storage/edge-store.ts';
 
 interface KnownDevice {
+  /** Keyless devices' frames are edge-attested by this edge; the others sign their own. */
+  attestation: Attestation;
   alg: SignatureAlgorithm;
   publicKey: Uint8Array;
   lastSeq: number | null;
@@ -22,7 +27,7 @@ type Judged =
       row: RawFrameRow;
       ok: true;
       signed: SignedFrame;
-      canonical: { frame: string; signed: string };
+      canonical: { frame: string; message: string; signed: string };
       device: KnownDevice;
     }
   | { row: RawFrameRow; ok: false; code: ErrorCode; message: string; deviceId: string | null };
@@ -36,8 +41,10 @@ type Judged =
 export function createVerifyExtension(context: EdgeContext): EdgeExtension & { drain(): Promise<void> } {
   const { store, config, events, log } = context;
   const devices = new Map<string, KnownDevice>();
+  const keyless = new Set(keylessDeviceIds(config));
   for (const row of store.devices()) {
     devices.set(row.device_id, {
+      attestation: keyless.has(row.device_id) ? 'edge-attested' : 'device-signed',
       alg: row.alg as SignatureAlgorithm,
       publicKey: new Uint8Array(row.public_key),
       lastSeq: row.last_seq,
@@ -103,6 +110,18 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
         message: `device ${deviceId} is not known to this edge`,
         deviceId,
       };
+    if (frameAttestation(signed) !== device.attestation || (signed.edgeId ?? config.edgeId) !== config.edgeId) {
+      return {
+        row,
+        ok: false,
+        code: 'frame_attestation_invalid',
+        message:
+          device.attestation === 'edge-attested'
+            ? `device ${deviceId} is keyless: only edge ${config.edgeId} attests its frames`
+            : `device ${deviceId} signs its own frames; an edge cannot attest for it`,
+        deviceId,
+      };
+    }
     if (device.alg !== signed.alg) {
       return {
         row,
@@ -124,7 +143,7 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
       toVerify.map((item) => ({
         alg: item.signed.alg,
         publicKey: item.device.publicKey,
-        message: utf8(item.canonical.frame),
+        message: utf8(item.canonical.message),
         signature: fromBase64(item.signed.sig) ?? new Uint8Array(0),
       })),
     );

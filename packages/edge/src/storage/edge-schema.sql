@@ -60,3 +60,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
 CREATE INDEX IF NOT EXISTS quarantine_code ON quarantine (code);
 
 CREATE TABLE IF NOT EXISTS reject_count (code TEXT PRIMARY KEY, count INTEGER NOT NULL);
+
+-- Keyless devices (Modbus, OPC UA): the last seq the edge gave one of their frames. Taken in the
+-- same transaction as the frame enters the inbox, so seqs rise strictly across restarts.
+CREATE TABLE IF NOT EXISTS attested_seq (device_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);

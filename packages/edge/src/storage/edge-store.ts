@@ -112,6 +112,14 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
               (SELECT count(*) FROM quarantine) AS quarantined`,
     ),
     rejectCounts: db.prepare('SELECT code, count FROM reject_count ORDER BY code'),
+    attestedSeq: db.prepare<[string, string]>(
+      `SELECT max(coalesce((SELECT last_seq FROM attested_seq WHERE device_id = ?), -1),
+                  coalesce((SELECT last_seq FROM device WHERE device_id = ?), -1)) AS last_seq`,
+    ),
+    setAttestedSeq: db.prepare<[string, number]>(
+      `INSERT INTO attested_seq (device_id, last_seq) VALUES (?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET last_seq = excluded.last_seq`,
+    ),
     quarantineList: db.prepare<[number, number]>(
       'SELECT id, received_at_ms, source, topic, code, message, device_id, payload, payload_bytes FROM quarantine WHERE id > ? ORDER BY id LIMIT ?',
     ),
@@ -171,6 +179,19 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
         }
         for (const [deviceId, seq] of lastSeqs) statements.setLastSeq.run(seq, deviceId);
         statements.deleteRawUpTo.run(lastRawId);
+      },
+    ),
+    /**
+     * Give a keyless device's sample the next seq (above every seq it was given or accepted under)
+     * and write the frame `build` makes with it to the inbox, in one transaction: a seq is never
+     * reused, even after a crash. Returns the seq.
+     */
+    insertAttested: db.transaction(
+      (deviceId: string, receivedAtMs: number, source: string, build: (seq: number) => Uint8Array): number => {
+        const seq = (statements.attestedSeq.get(deviceId, deviceId) as { last_seq: number }).last_seq + 1;
+        statements.setAttestedSeq.run(deviceId, seq);
+        statements.insertRaw.run(receivedAtMs, source, null, build(seq));
+        return seq;
       },
     ),
     /** The stored canonical body of a device's frame, if accepted before. */

@@ -280,6 +280,55 @@ describe.each([
     expect(bundle).toEqual(fixture.bundle);
   });
 
+  describe('an edge-attested frame of a keyless device', () => {
+    let attested: FrameBundleFixture;
+    beforeAll(async () => {
+      attested = await buildFrameBundle(suite, algs, { attestation: 'edge-attested' });
+    });
+    const freshAttested = () => structuredClone({ bundle: attested.bundle, trust: attested.trust });
+
+    it('verifies with the edge key and reports the attestation', () => {
+      const result = verifyFrameBundle(attested.bundle, attested.trust);
+      expect(result.ok).toBe(true);
+      expect(result.attestation).toBe('edge-attested');
+      expect(result.steps[1]?.message).toMatch(
+        /^edge-attested: .*keyless device scale-01 is signed by edge edge-warehouse-3/,
+      );
+      expect(verifyFrameBundle(fixture.bundle, fixture.trust).attestation).toBe('device-signed');
+    });
+
+    it('rejects a device that has its own key in the trust file', () => {
+      const { bundle, trust } = freshAttested();
+      trust.devices['scale-01'] = trust.edges['edge-warehouse-3'] as TrustFile['devices'][string];
+      expectFailureAt(verifyFrameBundle(bundle, trust), 'frame_signature', 'frame_attestation_invalid');
+    });
+
+    it('rejects an attestation naming another edge than the batch', () => {
+      const { bundle, trust } = freshAttested();
+      bundle.frame.edgeId = 'edge-other';
+      trust.edges['edge-other'] = trust.edges['edge-warehouse-3'] as TrustFile['edges'][string];
+      expectFailureAt(verifyFrameBundle(bundle, trust), 'frame_signature', 'frame_attestation_invalid');
+    });
+
+    it('rejects a changed reading, and the marker stripped or added', () => {
+      const changed = freshAttested();
+      const reading = changed.bundle.frame.frame.readings[0];
+      if (reading) reading.value = 1;
+      expectFailureAt(verifyFrameBundle(changed.bundle, changed.trust), 'frame_signature', 'frame_signature_invalid');
+
+      const stripped = freshAttested();
+      delete stripped.bundle.frame.attestation;
+      delete stripped.bundle.frame.edgeId;
+      expectFailureAt(verifyFrameBundle(stripped.bundle, stripped.trust), 'frame_signature', 'key_untrusted');
+
+      const added = fresh();
+      added.bundle.frame.attestation = 'edge-attested';
+      added.bundle.frame.edgeId = 'edge-warehouse-3';
+      delete added.trust.devices['scale-01'];
+      expectFailureAt(verifyFrameBundle(added.bundle, added.trust), 'frame_signature', 'frame_signature_invalid');
+    });
+  });
+
   describe('witness policy (3 of 4) and anchor', () => {
     const names = ['bank', 'core-enterprise', 'logistics', 'regulator'] as const;
     const witnessKeys: KeyPair[] = names.map(() => generateKeyPair('ed25519'));

@@ -1,6 +1,8 @@
 import {
+  type Attestation,
   canonicalBytes,
   FrameProofBundleSchema,
+  frameAttestation,
   fromBase64,
   type TrustFile,
   toHex,
@@ -48,12 +50,17 @@ export interface VerifyFrameBundleResult {
   ok: boolean;
   /** Every check, in order: the passed ones, the first failure, then the ones not run. */
   steps: FrameBundleStepResult[];
+  /** Who signed the frame, as the bundle claims it (checked by `frame_signature`); absent when the schema failed. */
+  attestation?: Attestation;
 }
 
 /**
  * Check a frame proof bundle offline against a trust file, in order, stopping at the first
- * failure: `schema` (bundle_malformed), `frame_signature` (device key from trust.devices, same
- * alg, over the canonical frame: key_untrusted, frame_signature_invalid), `frame_id` (hex leaf
+ * failure: `schema` (bundle_malformed), `frame_signature` (device-signed: device key from
+ * trust.devices, same alg, over the canonical frame; edge-attested: the frame's edgeId is the
+ * batch's, the device has no key in trust.devices, and the edge key from trust.edges verifies the
+ * envelope {attestation, edgeId, frame}: key_untrusted, frame_attestation_invalid,
+ * frame_signature_invalid), `frame_id` (hex leaf
  * hash of the canonical signed frame: frame_id_mismatch), `batch_signature` (edge key from
  * trust.edges over the canonical header: key_untrusted, batch_signature_invalid),
  * `frame_in_batch` (header suite = bundle suite, RFC 9162 inclusion at batch.leafIndex under the
@@ -70,7 +77,11 @@ export interface VerifyFrameBundleResult {
 export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFrameBundleResult {
   const runner = createStepRunner<FrameBundleStep>(frameBundleSteps);
   const { run } = runner;
-  const finish = (passed: boolean): VerifyFrameBundleResult => runner.finish(passed);
+  let attestation: Attestation | undefined;
+  const finish = (passed: boolean): VerifyFrameBundleResult => ({
+    ...runner.finish(passed),
+    ...(attestation ? { attestation } : {}),
+  });
 
   const parsed = FrameProofBundleSchema.safeParse(bundle);
   if (!parsed.success) {
@@ -86,6 +97,7 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
   }
   runner.record({ step: 'schema', ok: true, message: 'the bundle matches the frame proof bundle schema' });
   const proof = parsed.data;
+  attestation = frameAttestation(proof.frame);
   const { suite } = proof;
   const frameLeafHash = hashLeaf(suite, canonicalBytes(proof.frame));
   let checkpoint: VerifiedCheckpoint | undefined;
@@ -93,8 +105,33 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
   const passed =
     run('frame_signature', () => {
       const { deviceId } = proof.frame.frame;
-      const key = trustedKey(trust.devices, deviceId, 'device');
       const signature = fromBase64(proof.frame.sig) ?? new Uint8Array();
+      if (proof.frame.attestation === 'edge-attested') {
+        // A keyless device's frame, signed by the edge that sampled it over {attestation, edgeId, frame}.
+        const edgeId = proof.frame.edgeId as string;
+        if (edgeId !== proof.batch.header.header.edgeId) {
+          throw new StepFailure(
+            'frame_attestation_invalid',
+            `the frame is attested by edge ${edgeId} but batched by edge ${proof.batch.header.header.edgeId}`,
+          );
+        }
+        if (Object.hasOwn(trust.devices, deviceId)) {
+          throw new StepFailure(
+            'frame_attestation_invalid',
+            `the frame is edge-attested but device ${deviceId} has its own key in the trust file: an edge cannot speak for it`,
+          );
+        }
+        const key = trustedKey(trust.edges, edgeId, 'edge');
+        const message = canonicalBytes({ attestation: proof.frame.attestation, edgeId, frame: proof.frame.frame });
+        if (proof.frame.alg !== key.alg || !verify(key.alg, key.publicKey, message, signature)) {
+          throw new StepFailure(
+            'frame_signature_invalid',
+            `the edge attestation of the frame does not verify with the key of edge ${edgeId}`,
+          );
+        }
+        return `edge-attested: the frame of keyless device ${deviceId} is signed by edge ${edgeId} on its behalf`;
+      }
+      const key = trustedKey(trust.devices, deviceId, 'device');
       if (proof.frame.alg !== key.alg) {
         throw new StepFailure(
           'frame_signature_invalid',
@@ -107,7 +144,7 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
           `the frame signature does not verify with the key of device ${deviceId}`,
         );
       }
-      return `the frame is signed by device ${deviceId}`;
+      return `device-signed: the frame is signed by device ${deviceId}`;
     }) &&
     run('frame_id', () => {
       const frameId = toHex(frameLeafHash);

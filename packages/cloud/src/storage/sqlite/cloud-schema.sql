@@ -18,7 +18,9 @@ CREATE TABLE IF NOT EXISTS device (
   public_key BLOB NOT NULL,
   edge_id TEXT NOT NULL REFERENCES edge (edge_id),
   created_at_ms INTEGER NOT NULL,
-  last_seq INTEGER
+  last_seq INTEGER,
+  -- 'device-signed' (its own key above) or 'edge-attested' (keyless: its edge signs for it; the key above is empty).
+  attestation TEXT NOT NULL DEFAULT 'device-signed'
 );
 
 -- Accepted batches; log_index is the batch entry's leaf in the log.

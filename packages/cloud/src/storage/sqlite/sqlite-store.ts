@@ -20,6 +20,8 @@ export interface DeviceRow {
   edge_id: string;
   created_at_ms: number;
   last_seq: number | null;
+  /** `device-signed`, or `edge-attested` for a keyless device its edge signs for. */
+  attestation: 'device-signed' | 'edge-attested';
 }
 
 /** A stored batch. */
@@ -76,6 +78,10 @@ export function openSqliteStore(path: string, options: { synchronous?: 'normal' 
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.exec(readFileSync(new URL('./cloud-schema.sql', import.meta.url), 'utf8'));
+  // Databases made before keyless devices lack device.attestation.
+  if (!(db.pragma('table_info(device)') as { name: string }[]).some((column) => column.name === 'attestation')) {
+    db.exec("ALTER TABLE device ADD COLUMN attestation TEXT NOT NULL DEFAULT 'device-signed'");
+  }
 
   const s = {
     getMeta: db.prepare<[string]>('SELECT value FROM meta WHERE key = ?'),
@@ -91,8 +97,8 @@ export function openSqliteStore(path: string, options: { synchronous?: 'normal' 
     setEdgeHead: db.prepare<[number, string, string]>(
       'UPDATE edge SET last_batch_seq = ?, last_batch_hash = ? WHERE edge_id = ?',
     ),
-    upsertDevice: db.prepare<[string, string, Uint8Array, string, number]>(
-      `INSERT INTO device (device_id, alg, public_key, edge_id, created_at_ms) VALUES (?, ?, ?, ?, ?)
+    upsertDevice: db.prepare<[string, string, Uint8Array, string, number, string]>(
+      `INSERT INTO device (device_id, alg, public_key, edge_id, created_at_ms, attestation) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (device_id) DO NOTHING`,
     ),
     device: db.prepare<[string]>('SELECT * FROM device WHERE device_id = ?'),
@@ -184,8 +190,15 @@ export function openSqliteStore(path: string, options: { synchronous?: 'normal' 
     setEdgeHead(edgeId: string, batchSeq: number, batchHash: string): void {
       s.setEdgeHead.run(batchSeq, batchHash, edgeId);
     },
-    insertDevice(deviceId: string, alg: string, publicKey: Uint8Array, edgeId: string, nowMs: number): boolean {
-      return s.upsertDevice.run(deviceId, alg, publicKey, edgeId, nowMs).changes === 1;
+    insertDevice(
+      deviceId: string,
+      alg: string,
+      publicKey: Uint8Array,
+      edgeId: string,
+      nowMs: number,
+      attestation: 'device-signed' | 'edge-attested' = 'device-signed',
+    ): boolean {
+      return s.upsertDevice.run(deviceId, alg, publicKey, edgeId, nowMs, attestation).changes === 1;
     },
     device: (deviceId: string) => s.device.get(deviceId) as DeviceRow | undefined,
     devices: () => s.devices.all() as DeviceRow[],
