@@ -94,6 +94,22 @@ export interface LoanAccrual {
   penaltyPaidMinor: bigint;
 }
 
+/** One repayment and how it was allocated. */
+export interface LoanRepayment {
+  /** Caller-supplied id, unique per loan. */
+  repaymentId: string;
+  /** Amount paid, minor units. */
+  amountMinor: bigint;
+  /** When, UTC ms. */
+  paidAtMs: number;
+  /** Part that paid penalty interest. */
+  penaltyMinor: bigint;
+  /** Part that paid scheduled interest. */
+  interestMinor: bigint;
+  /** Part that paid principal. */
+  principalMinor: bigint;
+}
+
 /** A loan. */
 export interface Loan {
   /** Caller-supplied id. */
@@ -146,6 +162,8 @@ export interface Loan {
   } | null;
   /** The disbursement, once disbursed. */
   disbursement: {
+    /** The officer who released the funds. */
+    actorId: string;
     /** When, UTC ms. */
     disbursedAtMs: number;
     /** The journal transfer that moved the principal. */
@@ -157,8 +175,8 @@ export interface Loan {
   schedule: Instalment[];
   /** Daily accrual state (null before disbursement). */
   accrual: LoanAccrual | null;
-  /** Repayment ids already applied, for idempotency. */
-  repaymentIds: string[];
+  /** Repayments applied, in order (their ids make a repeated repayment a no-op). */
+  repayments: LoanRepayment[];
   /** When it closed, UTC ms, or null. */
   closedAtMs: number | null;
 }
