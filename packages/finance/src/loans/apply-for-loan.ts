@@ -120,6 +120,7 @@ export async function applyForLoan(
     accrual: null,
     repayments: [],
     closedAtMs: null,
+    closedById: null,
   };
   const existing = await dependencies.loanStore.getLoan(loan.loanId);
   if (existing) {

@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildRepaymentSchedule } from './build-repayment-schedule.ts';
 import { classifyOverdue, overdueBucket } from './classify-overdue.ts';
@@ -102,6 +103,33 @@ describe('buildRepaymentSchedule', () => {
       [3n, 0n],
       [1n, 0n],
     ]);
+  });
+
+  it('repays exactly the principal with no negative amount, for any terms (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 10n ** 12n }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 1, max: 360 }),
+        fc.constantFrom('equal_instalments' as const, 'equal_principal' as const, 'interest_only_bullet' as const),
+        (principalMinor, annualRateBasisPoints, termMonths, repaymentMethod) => {
+          const schedule = buildRepaymentSchedule({
+            principalMinor,
+            annualRateBasisPoints,
+            termMonths,
+            repaymentMethod,
+            firstDueAtMs,
+          });
+          expect(schedule).toHaveLength(termMonths);
+          expect(schedule.reduce((sum, i) => sum + i.principalMinor, 0n)).toBe(principalMinor);
+          for (const instalment of schedule) {
+            expect(instalment.principalMinor).toBeGreaterThanOrEqual(0n);
+            expect(instalment.interestMinor).toBeGreaterThanOrEqual(0n);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('refuses bad terms', () => {

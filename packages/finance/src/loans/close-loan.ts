@@ -1,5 +1,5 @@
 import { assert, type Decision } from '@fieldproof/protocol';
-import { type JournalStore, lookupAccount, type TransferRequest } from '../journal/index.ts';
+import { type JournalStore, lookupAccount, lookupTransfer, type TransferRequest } from '../journal/index.ts';
 import { loadLoan, principalOutstanding, requireState, saveLoan } from './loan-access.ts';
 import { LoanError } from './loan-error.ts';
 import type { LoanStore } from './loan-store.ts';
@@ -40,6 +40,7 @@ export interface CloseLoanResult {
  * (ACT/365F daily) differ by a few fen over a loan's life; the interest receivable is brought to
  * zero against interest income by `<loanId>.interest-true-up`, so income ends at exactly what the
  * borrower paid. A receivables loan's claim goes back to the borrower, `active`.
+ * Closing again by the same officer returns the same decision.
  * Throws LoanError `loan_not_repaid` (principal, interest or penalty unpaid), `loan_transition_invalid`.
  */
 export async function closeLoan(
@@ -48,6 +49,20 @@ export async function closeLoan(
 ): Promise<CloseLoanResult> {
   const { loanStore, journalStore } = dependencies;
   const loan = await loadLoan(loanStore, parameters.loanId);
+  if (loan.state === 'closed' && loan.closedById === parameters.actorId) {
+    const receivable = await lookupAccount(
+      { journalStore },
+      { accountId: loan.disbursement?.accounts.interestReceivableAccountId as string },
+    );
+    const trueUp = await lookupTransfer({ journalStore }, { transferId: `${loan.loanId}.interest-true-up` });
+    assert(receivable.debitsPostedMinor === receivable.creditsPostedMinor, 'a closed loan has no interest receivable');
+    const signed = trueUp
+      ? trueUp.creditAccountId === receivable.accountId
+        ? -trueUp.amountMinor
+        : trueUp.amountMinor
+      : 0n;
+    return { loan, decision: closureDecision(loan, signed), interestTrueUpMinor: signed };
+  }
   requireState(loan, 'close');
   const { accrual, disbursement } = loan;
   assert(accrual && disbursement, 'a disbursed loan has its accrual state and accounts');
@@ -89,15 +104,25 @@ export async function closeLoan(
       }
     }
   }
-  const next = await saveLoan(loanStore, { ...loan, state: 'closed', closedAtMs: parameters.closedAtMs });
+  const next = await saveLoan(loanStore, {
+    ...loan,
+    state: 'closed',
+    closedAtMs: parameters.closedAtMs,
+    closedById: parameters.actorId,
+  });
+  return { loan: next, decision: closureDecision(next, excessBilled), interestTrueUpMinor: excessBilled };
+}
+
+function closureDecision(loan: Loan, interestTrueUpMinor: bigint): Decision {
+  const accrual = loan.accrual as NonNullable<Loan['accrual']>;
   const sum = (pick: (r: Loan['repayments'][number]) => bigint) =>
     loan.repayments.reduce((total, r) => total + pick(r), 0n);
-  const decision = makeDecision({
+  return makeDecision({
     decisionId: `${loan.loanId}.closed`,
     type: 'loan.closed',
     organisationId: loan.lenderId,
-    actorId: parameters.actorId,
-    decidedAtMs: parameters.closedAtMs,
+    actorId: loan.closedById as string,
+    decidedAtMs: loan.closedAtMs as number,
     subjectId: loan.loanId,
     inputs: [{ kind: 'decision', id: `${loan.loanId}.disbursed` }],
     details: {
@@ -106,9 +131,8 @@ export async function closeLoan(
       interestPaidMinor: sum((r) => r.interestMinor).toString(),
       penaltyPaidMinor: sum((r) => r.penaltyMinor).toString(),
       interestAccruedMinor: accrual.interestAccruedMinor.toString(),
-      interestTrueUpMinor: excessBilled.toString(),
+      interestTrueUpMinor: interestTrueUpMinor.toString(),
       repaymentCount: loan.repayments.length,
     },
   });
-  return { loan: next, decision, interestTrueUpMinor: excessBilled };
 }

@@ -303,6 +303,12 @@ describe('loan lifecycle', () => {
         interestTrueUpMinor: '291',
       },
     });
+    expect(await closeLoan(deps, { loanId: 'loan-1', actorId: 'ops', closedAtMs: day(3, 19) })).toEqual(closed);
+    await expect(
+      closeLoan(deps, { loanId: 'loan-1', actorId: 'someone-else', closedAtMs: day(3, 19) }),
+    ).rejects.toMatchObject({
+      code: 'loan_transition_invalid',
+    });
     const income = await lookupAccount(deps, { accountId: 'bank.interest-income' });
     expect(income.creditsPostedMinor - income.debitsPostedMinor).toBe(2_000n);
     for (const accountId of ['loan-1.principal', 'loan-1.interest', 'loan-1.penalty']) {

@@ -179,6 +179,8 @@ export interface Loan {
   repayments: LoanRepayment[];
   /** When it closed, UTC ms, or null. */
   closedAtMs: number | null;
+  /** The officer who closed it, or null. */
+  closedById: string | null;
 }
 
 /** Where a digital claim stands. */
