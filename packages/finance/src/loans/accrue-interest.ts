@@ -49,7 +49,9 @@ export interface AccrueInterestResult {
  * number of days the posted total is the exact total rounded down, never more than 1 fen short,
  * and no fen is lost to per-day rounding. Posts `<loanId>.accrual.<day>.interest` (debit interest
  * receivable, credit interest income) and `.penalty` likewise, as one linked chain.
- * The disbursement day accrues, as in the first-day-in, last-day-out convention.
+ * Call it after the day has ended and its repayments are in: the day accrues on the principal left
+ * at its end, so the disbursement day accrues and a repayment day does not on what was repaid
+ * (first day in, last day out); repayments dated on an accrued day are refused `repayment_backdated`.
  * Throws LoanError `loan_not_found`, `loan_transition_invalid`, `accrual_day_out_of_order`, `journal_transfer_refused`.
  */
 export async function accrueInterest(

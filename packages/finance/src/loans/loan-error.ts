@@ -24,6 +24,8 @@ export type LoanErrorCode =
   | 'loan_not_repaid'
   /** The accrual day is not the next day to accrue (days accrue one by one, in order). */
   | 'accrual_day_out_of_order'
+  /** The repayment is dated on a day whose interest has already been accrued. */
+  | 'repayment_backdated'
   /** The journal refused a transfer (its code is in details.journalCode). */
   | 'journal_transfer_refused'
   /** No claim with that id. */

@@ -213,7 +213,7 @@ describe('loan lifecycle', () => {
         await accrueInterest(deps, { loanId: 'loan-1', dayMs: next * dayMs });
       }
     };
-    await accrueThrough(day(2, 15));
+    await accrueThrough(day(2, 14));
     // First instalment paid on its due day: 33,333 + 1,000.
     const r1 = await repayLoan(deps, {
       loanId: 'loan-1',
@@ -226,6 +226,10 @@ describe('loan lifecycle', () => {
       (await repayLoan(deps, { loanId: 'loan-1', repaymentId: 'r1', amountMinor: 34_333n, paidAtMs: day(2, 15, 10) }))
         .status,
     ).toBe('exists');
+    // A repayment dated on a day already accrued is refused.
+    await expect(
+      repayLoan(deps, { loanId: 'loan-1', repaymentId: 'r0', amountMinor: 1n, paidAtMs: day(2, 14, 23) }),
+    ).rejects.toMatchObject({ code: 'repayment_backdated' });
 
     // The second instalment (due 2026-03-15) is not paid. On 2026-03-20: 5 days past due.
     await accrueThrough(day(3, 15));
@@ -242,9 +246,9 @@ describe('loan lifecycle', () => {
     expect((await accrueInterest(deps, { loanId: 'loan-1', dayMs: day(3, 16) })).penaltyMinor).toBe(5n);
     expect((await accrueInterest(deps, { loanId: 'loan-1', dayMs: day(3, 17) })).penaltyMinor).toBe(6n);
     const accrued = (await deps.loanStore.getLoan('loan-1'))?.accrual;
-    // Interest: 32 days (15 Jan – 15 Feb) on 100,000 and 30 days (16 Feb – 17 Mar) on 66,667:
-    // (32 × 100,000 + 30 × 66,667) × 1,200 / 3,650,000 = 6,240,012,000 / 3,650,000 = 1,709.59 → 1,709.
-    expect(accrued?.interestAccruedMinor).toBe(1_709n);
+    // Interest: 31 days (15 Jan – 14 Feb) on 100,000 and 31 days (15 Feb, the repayment day, – 17 Mar) on 66,667:
+    // (31 × 100,000 + 31 × 66,667) × 1,200 / 3,650,000 = 6,200,012,400 / 3,650,000 = 1,698.63 → 1,698.
+    expect(accrued?.interestAccruedMinor).toBe(1_698n);
     expect(accrued?.penaltyAccruedMinor).toBe(11n);
     expect((await lookupAccount(deps, { accountId: 'bank.penalty-income' })).creditsPostedMinor).toBe(11n);
 
@@ -291,16 +295,16 @@ describe('loan lifecycle', () => {
     expect(r2.repayment).toMatchObject({ penaltyMinor: 11n, interestMinor: 1_000n, principalMinor: 66_667n });
     expect((await monitorLoan(deps, { loanId: 'loan-1', asOfMs: day(3, 20) })).bucket).toBe('current');
 
-    // Billed interest 1,000 + 667 + 333 = 2,000; accrued 1,709: the true-up adds 291 to income.
+    // Billed interest 1,000 + 667 + 333 = 2,000; accrued 1,698: the true-up adds 302 to income.
     const closed = await closeLoan(deps, { loanId: 'loan-1', actorId: 'ops', closedAtMs: day(3, 18, 12) });
-    expect(closed.interestTrueUpMinor).toBe(291n);
+    expect(closed.interestTrueUpMinor).toBe(302n);
     expect(DecisionSchema.parse(closed.decision)).toMatchObject({
       type: 'loan.closed',
       details: {
         principalRepaidMinor: '100000',
         interestPaidMinor: '2000',
         penaltyPaidMinor: '11',
-        interestTrueUpMinor: '291',
+        interestTrueUpMinor: '302',
       },
     });
     expect(await closeLoan(deps, { loanId: 'loan-1', actorId: 'ops', closedAtMs: day(3, 19) })).toEqual(closed);

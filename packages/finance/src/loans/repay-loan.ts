@@ -1,5 +1,6 @@
 import { assert } from '@fieldproof/protocol';
 import type { JournalStore, TransferRequest } from '../journal/index.ts';
+import { utcDayIndex } from './calendar.ts';
 import { loadLoan, requireState, saveLoan } from './loan-access.ts';
 import { LoanError } from './loan-error.ts';
 import type { LoanStore } from './loan-store.ts';
@@ -42,7 +43,7 @@ export interface RepayLoanResult {
  * code, art. 561: costs, interest, principal). A repayment may settle future instalments early;
  * their scheduled interest is then paid as scheduled (no rebate). The three journal transfers
  * `<loanId>.repayment.<repaymentId>.{penalty,interest,principal}` post as one linked chain.
- * Throws LoanError `amount_not_positive`, `repayment_exceeds_outstanding`, `journal_transfer_refused`
+ * Throws LoanError `repayment_backdated` (its day already accrued), `amount_not_positive`, `repayment_exceeds_outstanding`, `journal_transfer_refused`
  * (e.g. journalCode `insufficient_funds` when the deposit is short), `loan_transition_invalid`.
  */
 export async function repayLoan(
@@ -61,6 +62,12 @@ export async function repayLoan(
   requireState(loan, 'repay');
   const { accrual, disbursement } = loan;
   assert(accrual && disbursement, 'a disbursed loan has its accrual state and accounts');
+  // Interest of a day accrues on the principal left at its end, so a day already accrued cannot take a repayment.
+  if (utcDayIndex(parameters.paidAtMs) < accrual.nextDayIndex) {
+    throw new LoanError('repayment_backdated', `loan ${loan.loanId} has accrued interest past ${parameters.paidAtMs}`, {
+      nextDayIndex: accrual.nextDayIndex,
+    });
+  }
   if (parameters.amountMinor <= 0n)
     throw new LoanError('amount_not_positive', `repayment ${parameters.amountMinor} is not positive`);
 
