@@ -10,7 +10,7 @@ export type ReexecuteEventCode = 'event_mismatch' | 'event_function_unknown' | '
 /** What reexecuteEvent concludes. */
 export type ReexecuteEventResult =
   | {
-      /** The function, re-run on exactly the named frames, derived this very event. */
+      /** The function, re-run on the event's frames, derived this very event. */
       ok: true;
     }
   | {
@@ -26,8 +26,10 @@ export type ReexecuteEventResult =
     };
 
 /**
- * Re-run the event's function on exactly the frames it names and compare. `frames` may hold
- * more frames (a whole batch); only those whose ids (in the event's suite) are named are used.
+ * Re-run the event's function and compare. `frames` may hold more frames (a whole batch, the
+ * device's stored frames); the function runs on every given frame of the event's device whose
+ * seq lies between the first and last named source, so give every frame you hold in that range:
+ * then an event that leaves a frame out is caught too, not only one that misstates its sources.
  * Pure: the cloud's re-execution worker and `fieldproof reexecute` only fetch frames and call
  * this. Precondition: `frames` passed SignedFrameSchema (their signatures are checked elsewhere).
  */
@@ -68,6 +70,23 @@ export function reexecuteEvent(
   if (named.some((source) => source.frame.deviceId !== claim.deviceId)) {
     return fail('event_mismatch', `a source frame is not from device ${claim.deviceId}`);
   }
+  // Run on every given frame of the device in the sources' seq range, named or not: an event that
+  // leaves out a frame it should have read (a pass, a load) then differs from the re-run.
+  let firstSeq = Number.POSITIVE_INFINITY;
+  let lastSeq = Number.NEGATIVE_INFINITY;
+  for (const source of named) {
+    firstSeq = Math.min(firstSeq, source.frame.seq);
+    lastSeq = Math.max(lastSeq, source.frame.seq);
+  }
+  const inRange = [...byId]
+    .filter(
+      ([, signed]) =>
+        signed.frame.deviceId === claim.deviceId && signed.frame.seq >= firstSeq && signed.frame.seq <= lastSeq,
+    )
+    .map(([id, signed]) => ({ id, frame: signed.frame }));
+  if (new Set(inRange.map((source) => source.frame.seq)).size !== inRange.length) {
+    return fail('event_mismatch', `two different frames of ${claim.deviceId} share a seq in the event's range`);
+  }
   const parameters = definition.parametersSchema.safeParse(claim.parameters);
   if (!parameters.success) return fail('event_mismatch', 'the recorded parameters are not valid for this function');
   if (canonicalize(parameters.data) !== canonicalize(claim.parameters)) {
@@ -78,7 +97,7 @@ export function reexecuteEvent(
     parameters: parameters.data,
     suite: claim.suite,
     deviceId: claim.deviceId,
-    frames: named,
+    frames: inRange,
   });
   const claimed = canonicalize(claim);
   if (events.some((candidate) => canonicalize(candidate) === claimed)) return { ok: true };
@@ -91,8 +110,8 @@ export function reexecuteEvent(
   return fail(
     'event_mismatch',
     closest
-      ? `re-running ${definition.name}@${definition.version} on the named frames derived a different event`
-      : `re-running ${definition.name}@${definition.version} on the named frames derived no event`,
+      ? `re-running ${definition.name}@${definition.version} on the event's frames derived a different event`
+      : `re-running ${definition.name}@${definition.version} on the event's frames derived no event`,
     closest,
   );
 }
