@@ -14,11 +14,12 @@ import { createBacklog } from './backlog.ts';
 import { type EdgeConfigInput, parseEdgeConfig } from './config.ts';
 import type { EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
 import { createBatchExtension } from './extensions/batch.ts';
+import { createDeriveExtension } from './extensions/derive.ts';
 import { createHttpIntakeExtension } from './extensions/http-intake.ts';
 import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
 import { createUplinkExtension } from './extensions/uplink.ts';
 import { createVerifyExtension } from './extensions/verify.ts';
-import { openEdgeStore } from './storage/edge-store.ts';
+import { type DerivedEventRow, openEdgeStore } from './storage/edge-store.ts';
 
 /** Options that are not configuration: collaborators supplied by the process that hosts the edge. */
 export interface StartEdgeOptions {
@@ -40,7 +41,9 @@ export interface EdgeGateway {
   httpUrl: string | undefined;
   /** Counts for operators and tests. */
   status(): EdgeStatus;
-  /** Verify everything in the inbox, seal a batch from what waits and wait for the outbox to empty. */
+  /** Business events derived here, oldest first, after the row id `afterId` (see docs/edge-events.md). */
+  derivedEvents(afterId?: number, limit?: number): DerivedEventRow[];
+  /** Verify everything in the inbox, derive events, seal a batch from what waits and wait for the outbox to empty. */
   flush(): Promise<void>;
   /** Stop every extension in reverse order and close the store. */
   stop(): Promise<void>;
@@ -62,11 +65,13 @@ export interface EdgeStatus {
   backPressure: boolean;
   /** Times back-pressure was switched on since start (each one an alert). */
   backPressureAlerts: number;
+  /** Business events derived and kept, and how many of them the cloud has not accepted yet. */
+  events: { derived: number; unsent: number };
 }
 
 /**
  * Start an edge gateway: load or create its key, open its store, register the configured devices
- * and start the extensions (verify, batch, uplink, then the intakes, so nothing arrives before the
+ * and start the extensions (verify, derive, batch, uplink, then the intakes, so nothing arrives before the
  * pipeline behind it runs). Precondition: `dataDir` is writable and private to this edge.
  */
 export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdgeOptions = {}): Promise<EdgeGateway> {
@@ -109,14 +114,23 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       duplicates: store.duplicates(),
       backPressure: context.backlog.full,
       backPressureAlerts: context.backlog.alerts,
+      events: store.eventCounts(),
     };
   };
   const verifyExtension = createVerifyExtension(context);
+  const deriveExtension = createDeriveExtension(context);
   const batchExtension = createBatchExtension(context);
   const uplinkExtension = createUplinkExtension(context);
   const httpExtension = createHttpIntakeExtension(context, status);
   const mqttExtension = createMqttIntakeExtension(context);
-  const extensions: EdgeExtension[] = [verifyExtension, batchExtension, uplinkExtension, mqttExtension, httpExtension];
+  const extensions: EdgeExtension[] = [
+    verifyExtension,
+    deriveExtension,
+    batchExtension,
+    uplinkExtension,
+    mqttExtension,
+    httpExtension,
+  ];
   const started: EdgeExtension[] = [];
   try {
     for (const extension of extensions) {
@@ -135,8 +149,10 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     publicKey: { alg: keyPair.alg, publicKey: toBase64(keyPair.publicKey) },
     httpUrl: httpExtension.address(),
     status,
+    derivedEvents: (afterId = 0, limit = 1_000) => store.derivedEvents(afterId, limit),
     async flush() {
       await verifyExtension.drain();
+      deriveExtension.drain();
       batchExtension.flush();
       await uplinkExtension.idle();
     },
@@ -147,12 +163,13 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
         if (started.includes(extension)) await extension.stop();
       }
       await verifyExtension.drain();
+      deriveExtension.drain();
       batchExtension.flush();
       await Promise.race([
         uplinkExtension.idle(),
         new Promise((resolve) => setTimeout(resolve, config.stopFlushTimeoutMs).unref()),
       ]);
-      for (const extension of [uplinkExtension, batchExtension, verifyExtension]) {
+      for (const extension of [uplinkExtension, batchExtension, deriveExtension, verifyExtension]) {
         if (started.includes(extension)) await extension.stop();
         context.log.debug({ extension: extension.name }, 'extension stopped');
       }
