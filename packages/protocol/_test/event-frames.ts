@@ -4,7 +4,7 @@ import { type DerivedEvent, type EventSourceFrame, toEventSourceFrames } from '.
 import { defaultEventRegistry, eventFunctionKey } from '../src/events/event-registry.ts';
 import type { Reading, SignedFrame } from '../src/frame.ts';
 
-/** A recorded trace as packages/device/scripts/record-traces.ts writes it. */
+/** A recorded trace as packages/device/_test/record-traces.ts writes it. */
 export interface RecordedTrace {
   name: string;
   kind: string;

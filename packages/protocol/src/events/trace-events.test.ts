@@ -1,5 +1,5 @@
 // Every event function on the recorded simulator traces (packages/protocol/_test/traces/, made by
-// packages/device/scripts/record-traces.ts), with the events a person established by reading the
+// packages/device/_test/record-traces.ts), with the events a person established by reading the
 // trace: each expectation says which frames show it and how the value follows from them.
 import { describe, expect, it } from 'vitest';
 import { deriveTrace, readTrace, traceCases } from '../../_test/event-frames.ts';

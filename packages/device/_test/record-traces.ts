@@ -2,7 +2,7 @@
  * Record the seeded simulator traces the event functions are tested on, as signed frames, into
  * packages/protocol/_test/traces/. Run from the repository root:
  *
- *   npx tsx packages/device/scripts/record-traces.ts
+ *   npx tsx packages/device/_test/record-traces.ts
  *
  * The output is the same on every run: the simulators are seeded, device time starts at a fixed
  * instant, and each trace is signed by an Ed25519 key derived from a fixed seed (Ed25519
