@@ -2,6 +2,7 @@ import {
   CryptoSuiteNameSchema,
   defaultEventRegistry,
   eventFunctionKey,
+  eventSourceFramesMax,
   IdSchema,
   parseConfig,
   SignatureAlgorithmSchema,
@@ -147,9 +148,10 @@ export const EdgeConfigSchema = z
         functions: z.array(DeriveFunctionSchema).max(64).default([]),
         /**
          * Frames of one device the functions see at once (the latest ones). An event whose frames
-         * span more than this is not derived; keep it well above the longest event you expect.
+         * span more than half of this may be missed; keep it well above the longest event you
+         * expect. At most eventSourceFramesMax, so no event can name more frames than an event may.
          */
-        windowFramesMax: z.number().int().min(16).max(100_000).default(2_000),
+        windowFramesMax: z.number().int().min(16).max(eventSourceFramesMax).default(2_000),
       })
       .strict()
       .default({ functions: [], windowFramesMax: 2_000 }),
