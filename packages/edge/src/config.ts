@@ -1,4 +1,12 @@
-import { CryptoSuiteNameSchema, IdSchema, parseConfig, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import {
+  CryptoSuiteNameSchema,
+  defaultEventRegistry,
+  eventFunctionKey,
+  eventSourceFramesMax,
+  IdSchema,
+  parseConfig,
+  SignatureAlgorithmSchema,
+} from '@fieldproof/protocol';
 import { z } from 'zod';
 
 /** One device this edge may speak for. */
@@ -91,6 +99,35 @@ const RetrySchema = {
   retryBaseMs: z.number().int().min(10).default(500),
   retryMaxMs: z.number().int().min(10).default(30_000),
 };
+/** One event function the derive extension runs, checked against the registry at start. */
+export const DeriveFunctionSchema = z
+  .object({
+    /** Registered name of the function, e.g. `derive-stock-movements`. */
+    name: z.string().min(1),
+    /** Its version; a released version never changes behaviour. */
+    version: z.number().int().min(1).default(1),
+    /** Its parameters; defaults are filled in and recorded in every event. */
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    /** Devices to run it on; every device if omitted. */
+    deviceIds: z.array(IdSchema).max(100_000).optional(),
+  })
+  .strict()
+  .superRefine((value, context) => {
+    const key = eventFunctionKey(value.name, value.version);
+    const definition = defaultEventRegistry.get(key);
+    if (!definition) {
+      const known = [...defaultEventRegistry.keys()].join(', ');
+      context.addIssue({ code: 'custom', path: ['name'], message: `no event function ${key}; known: ${known}` });
+      return;
+    }
+    const parsed = definition.parametersSchema.safeParse(value.parameters);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        context.addIssue({ code: 'custom', path: ['parameters', ...issue.path], message: issue.message });
+      }
+    }
+  });
+export type DeriveFunction = z.infer<typeof DeriveFunctionSchema>;
 
 /** The edge gateway's configuration; validated at start, every default explicit. */
 export const EdgeConfigSchema = z
@@ -211,6 +248,20 @@ export const EdgeConfigSchema = z
     synchronous: z.enum(['normal', 'full']).default('normal'),
     /** On stop, how long to keep uplinking sealed batches before leaving them in the outbox. */
     stopFlushTimeoutMs: z.number().int().min(0).default(5_000),
+    /** Business events derived from each device's accepted frames (docs/edge-events.md); off unless functions are listed. */
+    derive: z
+      .object({
+        /** The event functions to run. */
+        functions: z.array(DeriveFunctionSchema).max(64).default([]),
+        /**
+         * Frames of one device the functions see at once (the latest ones). An event whose frames
+         * span more than half of this may be missed; keep it well above the longest event you
+         * expect. At most eventSourceFramesMax, so no event can name more frames than an event may.
+         */
+        windowFramesMax: z.number().int().min(16).max(eventSourceFramesMax).default(2_000),
+      })
+      .strict()
+      .default({ functions: [], windowFramesMax: 2_000 }),
     /** Devices this edge may speak for. */
     devices: z.array(EdgeDeviceSchema).default([]),
   })

@@ -13,6 +13,8 @@ export interface EdgeEvents {
   verdict: [rawId: number, verdict: { accepted: true } | { accepted: false; code: string; message: string }];
   /** Frames were accepted and wait for a batch. */
   accepted: [count: number];
+  /** Derived events were kept (count of new ones). */
+  derived: [count: number];
   /** A signed batch entered the outbox. */
   batched: [batchSeq: number];
   /** The cloud accepted a batch. */

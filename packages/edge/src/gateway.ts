@@ -14,13 +14,14 @@ import { createBacklog } from './backlog.ts';
 import { type EdgeConfigInput, keylessDeviceIds, parseEdgeConfig } from './config.ts';
 import type { AcquisitionDeviceStatus, EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
 import { createBatchExtension } from './extensions/batch.ts';
+import { createDeriveExtension } from './extensions/derive.ts';
 import { createHttpIntakeExtension } from './extensions/http-intake.ts';
 import { createModbusPollExtension } from './extensions/modbus-poll.ts';
 import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
 import { createOpcuaSubscribeExtension } from './extensions/opcua-subscribe.ts';
 import { createUplinkExtension } from './extensions/uplink.ts';
 import { createVerifyExtension } from './extensions/verify.ts';
-import { openEdgeStore } from './storage/edge-store.ts';
+import { type DerivedEventRow, openEdgeStore } from './storage/edge-store.ts';
 
 /** Options that are not configuration: collaborators supplied by the process that hosts the edge. */
 export interface StartEdgeOptions {
@@ -44,7 +45,9 @@ export interface EdgeGateway {
   status(): EdgeStatus;
   /** Poll every Modbus device once now; resolves when the polls are done (for tests and operators). */
   pollModbus(): Promise<void>;
-  /** Verify everything in the inbox, seal a batch from what waits and wait for the outbox to empty. */
+  /** Business events derived here, oldest first, after the row id `afterId` (see docs/edge-events.md). */
+  derivedEvents(afterId?: number, limit?: number): DerivedEventRow[];
+  /** Verify everything in the inbox, derive events, seal a batch from what waits and wait for the outbox to empty. */
   flush(): Promise<void>;
   /** Stop every extension in reverse order and close the store. */
   stop(): Promise<void>;
@@ -68,11 +71,13 @@ export interface EdgeStatus {
   backPressureAlerts: number;
   /** Keyless devices (Modbus, OPC UA) by device id: connected, frames made, errors and the last one. */
   acquisition: Record<string, AcquisitionDeviceStatus>;
+  /** Business events derived and kept, and how many of them the cloud has not accepted yet. */
+  events: { derived: number; unsent: number };
 }
 
 /**
  * Start an edge gateway: load or create its key, open its store, register the configured devices
- * and start the extensions (verify, batch, uplink, then the intakes, so nothing arrives before the
+ * and start the extensions (verify, derive, batch, uplink, then the intakes, so nothing arrives before the
  * pipeline behind it runs). Precondition: `dataDir` is writable and private to this edge.
  */
 export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdgeOptions = {}): Promise<EdgeGateway> {
@@ -118,9 +123,11 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       backPressure: context.backlog.full,
       backPressureAlerts: context.backlog.alerts,
       acquisition: { ...modbusExtension.status(), ...opcuaExtension.status() },
+      events: store.eventCounts(),
     };
   };
   const verifyExtension = createVerifyExtension(context);
+  const deriveExtension = createDeriveExtension(context);
   const batchExtension = createBatchExtension(context);
   const uplinkExtension = createUplinkExtension(context);
   const httpExtension = createHttpIntakeExtension(context, status);
@@ -130,6 +137,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
   const intakes: EdgeExtension[] = [httpExtension, mqttExtension, modbusExtension, opcuaExtension];
   const extensions: EdgeExtension[] = [
     verifyExtension,
+    deriveExtension,
     batchExtension,
     uplinkExtension,
     mqttExtension,
@@ -156,8 +164,10 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     httpUrl: httpExtension.address(),
     status,
     pollModbus: () => modbusExtension.pollNow(),
+    derivedEvents: (afterId = 0, limit = 1_000) => store.derivedEvents(afterId, limit),
     async flush() {
       await verifyExtension.drain();
+      deriveExtension.drain();
       batchExtension.flush();
       await uplinkExtension.idle();
     },
@@ -168,12 +178,13 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
         if (started.includes(extension)) await extension.stop();
       }
       await verifyExtension.drain();
+      deriveExtension.drain();
       batchExtension.flush();
       await Promise.race([
         uplinkExtension.idle(),
         new Promise((resolve) => setTimeout(resolve, config.stopFlushTimeoutMs).unref()),
       ]);
-      for (const extension of [uplinkExtension, batchExtension, verifyExtension]) {
+      for (const extension of [uplinkExtension, batchExtension, deriveExtension, verifyExtension]) {
         if (started.includes(extension)) await extension.stop();
         context.log.debug({ extension: extension.name }, 'extension stopped');
       }

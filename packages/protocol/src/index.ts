@@ -7,6 +7,7 @@ export * from './crypto/index.ts';
 export * from './decision.ts';
 export * from './encoding.ts';
 export * from './errors.ts';
+export * from './events/index.ts';
 export * from './frame.ts';
 export * from './key-file.ts';
 export * from './prometheus-text.ts';

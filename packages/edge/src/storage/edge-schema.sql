@@ -64,3 +64,20 @@ CREATE TABLE IF NOT EXISTS reject_count (code TEXT PRIMARY KEY, count INTEGER NO
 -- Keyless devices (Modbus, OPC UA): the last seq the edge gave one of their frames. Taken in the
 -- same transaction as the frame enters the inbox, so seqs rise strictly across restarts.
 CREATE TABLE IF NOT EXISTS attested_seq (device_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
+-- Business events derived from accepted frames by the derive extension (protocol/src/events).
+-- body is the canonical JSON of the DerivedEvent: exactly what POST /v1/events will carry.
+-- sent_at_ms stays null until the cloud accepted it (uplink of events is a later phase).
+CREATE TABLE IF NOT EXISTS derived_event (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  device_id TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  function_version INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  start_time_ms INTEGER NOT NULL,
+  end_time_ms INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  derived_at_ms INTEGER NOT NULL,
+  sent_at_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS derived_event_unsent ON derived_event (id) WHERE sent_at_ms IS NULL;

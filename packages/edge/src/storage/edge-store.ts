@@ -45,6 +45,34 @@ export interface BatchRow {
   last_error: string | null;
 }
 
+/** A derived event to keep (see the derive extension). */
+export interface DerivedEventInsert {
+  eventId: string;
+  deviceId: string;
+  functionName: string;
+  functionVersion: number;
+  type: string;
+  startTimeMs: number;
+  endTimeMs: number;
+  /** Canonical JSON of the DerivedEvent. */
+  body: string;
+}
+
+/** A stored derived event. */
+export interface DerivedEventRow {
+  id: number;
+  event_id: string;
+  device_id: string;
+  function_name: string;
+  function_version: number;
+  type: string;
+  start_time_ms: number;
+  end_time_ms: number;
+  body: string;
+  derived_at_ms: number;
+  sent_at_ms: number | null;
+}
+
 /** Open (and migrate) the edge database. */
 export function openEdgeStore(path: string, options: { synchronous: 'normal' | 'full' }) {
   const db = new Database(path);
@@ -119,6 +147,26 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
     setAttestedSeq: db.prepare<[string, number]>(
       `INSERT INTO attested_seq (device_id, last_seq) VALUES (?, ?)
        ON CONFLICT (device_id) DO UPDATE SET last_seq = excluded.last_seq`,
+    ),
+    framesAfter: db.prepare<[number, number]>('SELECT id, device_id, body FROM frame WHERE id > ? ORDER BY id LIMIT ?'),
+    deviceFramesUpTo: db.prepare<[string, number, number]>(
+      'SELECT id, body FROM frame WHERE device_id = ? AND id <= ? ORDER BY id DESC LIMIT ?',
+    ),
+    deriveCursor: db.prepare("SELECT value FROM meta WHERE key = 'derive_cursor'"),
+    setDeriveCursor: db.prepare<[string]>(
+      "INSERT INTO meta (key, value) VALUES ('derive_cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ),
+    insertDerivedEvent: db.prepare<[string, string, string, number, string, number, number, string, number]>(
+      `INSERT INTO derived_event (event_id, device_id, function_name, function_version, type, start_time_ms,
+         end_time_ms, body, derived_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+    ),
+    derivedEvents: db.prepare<[number, number]>('SELECT * FROM derived_event WHERE id > ? ORDER BY id LIMIT ?'),
+    unsentEvents: db.prepare<[number]>('SELECT * FROM derived_event WHERE sent_at_ms IS NULL ORDER BY id LIMIT ?'),
+    markEventSent: db.prepare<[number, number]>(
+      'UPDATE derived_event SET sent_at_ms = ? WHERE id = ? AND sent_at_ms IS NULL',
+    ),
+    eventCounts: db.prepare(
+      'SELECT count(*) AS derived, coalesce(sum(sent_at_ms IS NULL), 0) AS unsent FROM derived_event',
     ),
     quarantineList: db.prepare<[number, number]>(
       'SELECT id, received_at_ms, source, topic, code, message, device_id, payload, payload_bytes FROM quarantine WHERE id > ? ORDER BY id LIMIT ?',
@@ -267,6 +315,56 @@ export function openEdgeStore(path: string, options: { synchronous: 'normal' | '
         payload: Buffer;
         payload_bytes: number;
       }[];
+    },
+    /** Accepted frames after the row id `afterId`, in the order they were accepted. */
+    framesAfter(afterId: number, limit: number): { id: number; device_id: string; body: string }[] {
+      return statements.framesAfter.all(afterId, limit) as { id: number; device_id: string; body: string }[];
+    },
+    /** A device's last `limit` accepted frames with row id ≤ `upToId`, oldest first. */
+    deviceFramesUpTo(deviceId: string, upToId: number, limit: number): { id: number; body: string }[] {
+      return (statements.deviceFramesUpTo.all(deviceId, upToId, limit) as { id: number; body: string }[]).reverse();
+    },
+    /** Row id of the last frame the derive extension has run its functions over (0 before any). */
+    deriveCursor(): number {
+      return Number((statements.deriveCursor.get() as { value: string } | undefined)?.value ?? 0);
+    },
+    /**
+     * Keep derived events (an event already kept, by id, is left as it is) and move the derive
+     * cursor, atomically, so a crash neither loses events nor re-derives past the cursor. Returns
+     * how many events were new.
+     */
+    commitDerived: db.transaction((events: DerivedEventInsert[], cursor: number, nowMs: number): number => {
+      let added = 0;
+      for (const event of events) {
+        added += statements.insertDerivedEvent.run(
+          event.eventId,
+          event.deviceId,
+          event.functionName,
+          event.functionVersion,
+          event.type,
+          event.startTimeMs,
+          event.endTimeMs,
+          event.body,
+          nowMs,
+        ).changes;
+      }
+      statements.setDeriveCursor.run(String(cursor));
+      return added;
+    }),
+    /** Derived events after the row id `afterId`, oldest first. */
+    derivedEvents(afterId: number, limit: number): DerivedEventRow[] {
+      return statements.derivedEvents.all(afterId, limit) as DerivedEventRow[];
+    },
+    /** Derived events the cloud has not accepted yet, oldest first: the uplink's queue for POST /v1/events. */
+    unsentEvents(limit: number): DerivedEventRow[] {
+      return statements.unsentEvents.all(limit) as DerivedEventRow[];
+    },
+    /** Mark derived events (row ids) as accepted by the cloud. */
+    markEventsSent: db.transaction((ids: number[], nowMs: number): void => {
+      for (const id of ids) statements.markEventSent.run(nowMs, id);
+    }),
+    eventCounts(): { derived: number; unsent: number } {
+      return statements.eventCounts.get() as { derived: number; unsent: number };
     },
     close(): void {
       db.close();
