@@ -407,7 +407,9 @@ export function importFlowCsv<T extends FlowCsvRecordType>(
       readRow.raw.set(spec.column, raw);
       if (raw.trim() === '') {
         if (spec.optional) {
-          if (spec.type === 'text' && spec.column === 'description') readRow.values.set(spec, '');
+          // An empty list is a list; an empty description is text. Other optional fields are left out.
+          if (spec.type === 'list') readRow.values.set(spec, []);
+          else if (spec.column === 'description') readRow.values.set(spec, '');
           continue;
         }
         errors.push({
