@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { distanceMetres, matchShipmentsToGpsTrails } from './match-shipments-to-gps-trails.ts';
 import type { GpsTrailPoint, Shipment } from './records.ts';
@@ -102,5 +103,32 @@ describe('matchShipmentsToGpsTrails', () => {
       },
     );
     expect(result.matches[0]?.state).toBe('origin_not_visited');
+  });
+
+  it('does not depend on the order of shipments or fixes (property)', () => {
+    const second: Shipment = {
+      ...shipment,
+      shipmentId: 'sh-2',
+      waybillNumber: 'WB-002',
+      trackerDeviceId: 'gps-truck-9',
+    };
+    const points = [
+      point('f1', t0 + hour, origin),
+      point('f2', t0 + 2 * hour, midway),
+      point('f3', t0 + 3 * hour, destination),
+      point('g1', t0 + hour, destination, 'gps-truck-9'),
+      point('g2', t0 + hour, origin, 'gps-truck-9'), // same time as g1: frame id decides the order
+    ];
+    const baseline = matchShipmentsToGpsTrails({}, { shipments: [shipment, second], gpsTrailPoints: points });
+    expect(baseline.matches.map((match) => match.state)).toEqual(['matched', 'destination_not_reached']);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray([shipment, second], { minLength: 2 }),
+        fc.shuffledSubarray(points, { minLength: points.length }),
+        (shipments, gpsTrailPoints) => {
+          expect(matchShipmentsToGpsTrails({}, { shipments, gpsTrailPoints })).toEqual(baseline);
+        },
+      ),
+    );
   });
 });
