@@ -48,6 +48,12 @@ export const FindingTypes = [
   'flow.shipment_without_trail',
   'flow.shipment_origin_not_visited',
   'flow.shipment_destination_not_reached',
+  'flow.contract_missing',
+  'flow.contract_out_of_term',
+  'flow.contract_exceeded',
+  'flow.payment_invoice_unknown',
+  'flow.payment_party_mismatch',
+  'flow.invoice_overpaid',
   'invoice.duplicate',
   'trade.circular',
 ] as const;

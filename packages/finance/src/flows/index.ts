@@ -3,6 +3,7 @@ export * from './finding.ts';
 export * from './flow-error.ts';
 export * from './flow-store.ts';
 export * from './import-flow-csv.ts';
+export * from './match-payments-to-invoices.ts';
 export * from './match-receipts-to-stock-events.ts';
 export * from './match-shipments-to-gps-trails.ts';
 export * from './parse-csv.ts';

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlowError } from './flow-error.ts';
 import { reconcileThreeWayMatch } from './reconcile-three-way-match.ts';
-import type { Invoice, PurchaseOrder, WarehouseReceipt } from './records.ts';
+import type { Contract, Invoice, PurchaseOrder, WarehouseReceipt } from './records.ts';
 
 const day = 86_400_000;
 const order: PurchaseOrder = {
@@ -287,5 +287,43 @@ describe('reconcileThreeWayMatch', () => {
         },
       ),
     );
+  });
+
+  describe('with contracts', () => {
+    // The order is worth 100 × 5000 + 1000 × 20 = 520,000 minor units.
+    const contract: Contract = {
+      contractId: 'ct-1',
+      number: 'CT-2026-01',
+      buyerOrganisationId: 'buyer',
+      sellerOrganisationId: 'seller',
+      signedAtMs: 1 * day,
+      validUntilMs: 100 * day,
+      currency: 'CNY',
+      totalAmountMinor: 520_000n,
+    };
+    const run = (contracts: Contract[], orderOverrides: Partial<PurchaseOrder> = {}) =>
+      types(
+        reconcileThreeWayMatch(
+          {},
+          {
+            purchaseOrders: [{ ...order, contractId: 'ct-1', ...orderOverrides }],
+            warehouseReceipts: [],
+            invoices: [],
+            contracts,
+            ...tolerances,
+          },
+        ),
+      );
+
+    it('passes an order that uses the contract exactly to its value (520,000 ≤ 520,000)', () => {
+      expect(run([contract])).toEqual([]);
+    });
+
+    it('flags an order over the contract value, outside its term, with other parties, or under a contract not on file', () => {
+      expect(run([{ ...contract, totalAmountMinor: 519_999n }])).toEqual(['flow.contract_exceeded']);
+      expect(run([{ ...contract, validUntilMs: 10 * day }])).toEqual(['flow.contract_out_of_term']); // issued on day 10, end exclusive
+      expect(run([{ ...contract, sellerOrganisationId: 'front-company' }])).toEqual(['flow.party_mismatch']);
+      expect(run([])).toEqual(['flow.contract_missing']);
+    });
   });
 });

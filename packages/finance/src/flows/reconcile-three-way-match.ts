@@ -1,7 +1,7 @@
 import { assert } from '@fieldproof/protocol';
 import { compareText, type Finding, type FindingEvidence, makeFinding, sortFindings } from './finding.ts';
 import { checkBasisPoints, checkUniqueIds } from './flow-error.ts';
-import type { Invoice, PurchaseOrder, WarehouseReceipt } from './records.ts';
+import type { Contract, Invoice, PurchaseOrder, WarehouseReceipt } from './records.ts';
 
 /** Parameters of {@link reconcileThreeWayMatch}. */
 export interface ReconcileThreeWayMatchParameters {
@@ -11,6 +11,8 @@ export interface ReconcileThreeWayMatchParameters {
   warehouseReceipts: readonly WarehouseReceipt[];
   /** Invoices (document flow); lines name the PO line they bill. */
   invoices: readonly Invoice[];
+  /** Contracts the orders are placed under; when given, each order naming a contract is checked against it. */
+  contracts?: readonly Contract[];
   /** Allowed excess of received over ordered, and of invoiced over received, in basis points (200 = 2%). */
   quantityToleranceBasisPoints: number;
   /** Allowed deviation of an invoice unit price from the PO unit price, either way, in basis points. */
@@ -68,6 +70,7 @@ export function reconcileThreeWayMatch(
 
   const findings: Finding[] = [];
   const orders = new Map(parameters.purchaseOrders.map((order) => [order.purchaseOrderId, order]));
+  if (parameters.contracts) findings.push(...checkContracts(parameters.contracts, parameters.purchaseOrders));
   interface LineTally {
     received: bigint;
     invoiced: bigint;
@@ -310,4 +313,94 @@ function unknownLine(
     evidence: [document(documentId), document(order.purchaseOrderId)],
     details: { lineNumber: line.lineNumber },
   });
+}
+
+/** Orders against their contracts: the contract exists, binds the same parties, was in force, and is not overdrawn. */
+function checkContracts(contracts: readonly Contract[], purchaseOrders: readonly PurchaseOrder[]): Finding[] {
+  checkUniqueIds('contract', contracts, (contract) => contract.contractId);
+  const byId = new Map(contracts.map((contract) => [contract.contractId, contract]));
+  const findings: Finding[] = [];
+  const ordered = new Map<string, { amount: bigint; orderIds: string[] }>();
+  const sortedOrders = [...purchaseOrders].sort((a, b) => compareText(a.purchaseOrderId, b.purchaseOrderId));
+  for (const order of sortedOrders) {
+    if (order.contractId === undefined) continue;
+    const contract = byId.get(order.contractId);
+    const evidence = [document(order.purchaseOrderId), document(order.contractId)];
+    if (!contract) {
+      findings.push(
+        makeFinding({
+          type: 'flow.contract_missing',
+          severity: 'medium',
+          subjectIds: [order.purchaseOrderId],
+          message: `Purchase order ${order.number} is placed under contract ${order.contractId}, which is not on file.`,
+          evidence: [document(order.purchaseOrderId)],
+          details: { contractId: order.contractId },
+        }),
+      );
+      continue;
+    }
+    if (
+      contract.buyerOrganisationId !== order.buyerOrganisationId ||
+      contract.sellerOrganisationId !== order.sellerOrganisationId
+    ) {
+      findings.push(
+        makeFinding({
+          type: 'flow.party_mismatch',
+          severity: 'high',
+          subjectIds: [order.purchaseOrderId, contract.contractId],
+          message: `Purchase order ${order.number} is between ${order.buyerOrganisationId} and ${order.sellerOrganisationId}, but contract ${contract.number} binds ${contract.buyerOrganisationId} and ${contract.sellerOrganisationId}.`,
+          evidence,
+          details: { contractId: contract.contractId },
+        }),
+      );
+    }
+    if (order.issuedAtMs < contract.signedAtMs || order.issuedAtMs >= contract.validUntilMs) {
+      findings.push(
+        makeFinding({
+          type: 'flow.contract_out_of_term',
+          severity: 'medium',
+          subjectIds: [order.purchaseOrderId, contract.contractId],
+          message: `Purchase order ${order.number} was issued at ${order.issuedAtMs}, outside contract ${contract.number}'s term [${contract.signedAtMs}, ${contract.validUntilMs}).`,
+          evidence,
+          details: {
+            issuedAtMs: order.issuedAtMs,
+            signedAtMs: contract.signedAtMs,
+            validUntilMs: contract.validUntilMs,
+          },
+        }),
+      );
+    }
+    if (order.currency !== contract.currency) {
+      findings.push(
+        makeFinding({
+          type: 'flow.currency_mismatch',
+          severity: 'high',
+          subjectIds: [order.purchaseOrderId, contract.contractId],
+          message: `Purchase order ${order.number} is in ${order.currency} but contract ${contract.number} is in ${contract.currency}.`,
+          evidence,
+          details: { orderCurrency: order.currency, contractCurrency: contract.currency },
+        }),
+      );
+      continue;
+    }
+    const tally = ordered.get(contract.contractId) ?? { amount: 0n, orderIds: [] };
+    tally.amount += order.lines.reduce((sum, line) => sum + BigInt(line.quantity) * line.unitPriceMinor, 0n);
+    tally.orderIds.push(order.purchaseOrderId);
+    ordered.set(contract.contractId, tally);
+  }
+  for (const [contractId, tally] of ordered) {
+    const contract = byId.get(contractId);
+    if (!contract || tally.amount <= contract.totalAmountMinor) continue;
+    findings.push(
+      makeFinding({
+        type: 'flow.contract_exceeded',
+        severity: 'medium',
+        subjectIds: [contractId, ...tally.orderIds],
+        message: `Orders under contract ${contract.number} add up to ${tally.amount} minor units, over its value of ${contract.totalAmountMinor}.`,
+        evidence: [document(contractId), ...tally.orderIds.map(document)],
+        details: { orderedAmountMinor: String(tally.amount), contractAmountMinor: String(contract.totalAmountMinor) },
+      }),
+    );
+  }
+  return findings;
 }
