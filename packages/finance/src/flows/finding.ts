@@ -56,6 +56,7 @@ export const FindingTypes = [
   'flow.invoice_overpaid',
   'invoice.duplicate',
   'trade.circular',
+  'trade.related_party',
 ] as const;
 /** One of the finding types. */
 export type FindingType = (typeof FindingTypes)[number];
