@@ -40,6 +40,7 @@ describe('importFlowCsv', () => {
       'pay-4,buyer,seller,acc-b,acc-s,500,CNY,2026-01-01 08:00,', // no zone
       'pay-5,buyer,seller,acc-b,acc-s,500,CNY,2026-01-01T08:00:00+08:00,inv-9',
       'pay-6,buyer,seller,acc-b,acc-s', // too few fields
+      'pay-1,buyer,seller,acc-b,acc-s,1,CNY,1767225600000,', // the id of row 2 again
     ].join('\n');
     const result = importFlowCsv({}, { recordType: 'payment', text });
     expect(result.records.map((record) => record.paymentId)).toEqual(['pay-1', 'pay-5']);
@@ -61,6 +62,7 @@ describe('importFlowCsv', () => {
       { rowNumber: 4, column: 'currency', code: 'csv_schema_invalid' },
       { rowNumber: 5, column: 'paidAtMs', code: 'csv_value_invalid' },
       { rowNumber: 7, column: undefined, code: 'csv_row_width' },
+      { rowNumber: 8, column: 'paymentId', code: 'csv_id_duplicate' },
     ]);
   });
 
@@ -162,11 +164,12 @@ describe('importFlowCsv', () => {
         const result = importFlowCsv({}, { recordType: 'payment', text });
         const rowsWithErrors = new Set(result.errors.map((error) => error.rowNumber));
         expect(result.records.length + rowsWithErrors.size).toBe(rows.length);
-        // Hand rule: a row imports exactly when its amount is a positive whole number and its currency valid.
+        // Hand rule: a row imports exactly when its amount is a positive whole number, its currency valid, and no
+        // earlier row of the same id was imported.
         const valid = rows.filter(
           (r) => /^\d+$/.test(r.amount) && Number(r.amount) > 0 && /^[A-Z]{3}$/.test(r.currency),
         );
-        expect(result.records.map((record) => record.paymentId)).toEqual(valid.map((r) => `pay-${r.id}`));
+        expect(result.records.map((record) => record.paymentId)).toEqual([...new Set(valid.map((r) => `pay-${r.id}`))]);
       }),
     );
   });

@@ -44,6 +44,8 @@ export type CsvRowErrorCode =
   | 'csv_document_inconsistent'
   /** Two rows of one document carry the same line number. */
   | 'csv_line_duplicate'
+  /** A one-row record reuses the id of an earlier row (the earlier one is kept). */
+  | 'csv_id_duplicate'
   /** The row is fine, but another row of its document failed, so the document was not imported. */
   | 'csv_document_rejected';
 
@@ -104,6 +106,8 @@ interface ColumnSpec {
 interface Layout {
   /** Column holding the document id that groups rows (line documents only). */
   groupColumn?: string;
+  /** Column holding the record id of one-row records. */
+  idColumn?: string;
   columns: ColumnSpec[];
   schema: z.ZodType;
 }
@@ -143,6 +147,7 @@ const layouts: Record<FlowCsvRecordType, Layout> = {
     ],
   },
   contract: {
+    idColumn: 'contractId',
     schema: ContractSchema,
     columns: [
       header('contractId', 'text'),
@@ -222,6 +227,7 @@ const layouts: Record<FlowCsvRecordType, Layout> = {
     ],
   },
   goods_movement: {
+    idColumn: 'goodsMovementId',
     schema: GoodsMovementSchema,
     columns: [
       header('goodsMovementId', 'text'),
@@ -237,6 +243,7 @@ const layouts: Record<FlowCsvRecordType, Layout> = {
     ],
   },
   payment: {
+    idColumn: 'paymentId',
     schema: PaymentSchema,
     columns: [
       header('paymentId', 'text'),
@@ -446,6 +453,7 @@ export function importFlowCsv<T extends FlowCsvRecordType>(
   }
 
   const records: FlowCsvRecords[T][] = [];
+  const idRows = new Map<string, number>();
   const columnOfPath = new Map(layout.columns.map((spec) => [spec.path, spec.column]));
   for (const group of groups.values()) {
     const first = group[0] as ReadRow;
@@ -496,6 +504,18 @@ export function importFlowCsv<T extends FlowCsvRecordType>(
     if (groupOk) {
       const result = layout.schema.safeParse(record);
       if (result.success) {
+        const id = layout.idColumn === undefined ? undefined : (first.raw.get(layout.idColumn) ?? '').trim();
+        const earlierRow = id === undefined ? undefined : idRows.get(id);
+        if (id !== undefined && earlierRow !== undefined) {
+          errors.push({
+            rowNumber: first.rowNumber,
+            column: layout.idColumn,
+            code: 'csv_id_duplicate',
+            message: `${id} was already imported from row ${earlierRow}`,
+          });
+          continue;
+        }
+        if (id !== undefined) idRows.set(id, first.rowNumber);
         records.push(result.data as FlowCsvRecords[T]);
         continue;
       }
