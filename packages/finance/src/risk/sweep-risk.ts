@@ -46,12 +46,14 @@ export function sweepRisk(parameters: SweepRiskParameters): SweepRiskResult {
   const alerts: AlertCandidate[] = [];
   const prices = new Map<string, SelectPriceResult | null>();
   const reportedPriceKeys = new Set<string>();
-  const lotsByKey = new Map<string, PledgedLot[]>();
+  // Most keys name one lot: keep the lot itself, and make an array only on a collision.
+  const lotsByKey = new Map<string, PledgedLot | PledgedLot[]>();
   let lotsValued = 0;
   const index = (key: string, lot: PledgedLot) => {
-    const list = lotsByKey.get(key);
-    if (list) list.push(lot);
-    else lotsByKey.set(key, [lot]);
+    const found = lotsByKey.get(key);
+    if (found === undefined) lotsByKey.set(key, lot);
+    else if (Array.isArray(found)) found.push(lot);
+    else lotsByKey.set(key, [found, lot]);
   };
   for (const lot of parameters.lots) {
     if (lot.status !== 'pledged') continue;
@@ -105,11 +107,13 @@ export function sweepRisk(parameters: SweepRiskParameters): SweepRiskResult {
     }
   }
   // Devices after the lots, so that each silent device's alert names every lot it watches.
-  for (const [key, group] of lotsByKey) {
+  for (const [key, found] of lotsByKey) {
     if (!key.startsWith('d\u0000')) continue;
     const deviceId = key.slice(2);
-    const first = group[0] as PledgedLot;
     const lastSeenAtMs = parameters.deviceLastSeenAtMs.get(deviceId);
+    if (lastSeenAtMs !== undefined && nowMs - lastSeenAtMs <= parameters.offlineAfterMs) continue;
+    const group = Array.isArray(found) ? found : [found];
+    const first = group[0] as PledgedLot;
     const health = checkDeviceHealth({
       state: {
         deviceId,
@@ -124,7 +128,7 @@ export function sweepRisk(parameters: SweepRiskParameters): SweepRiskResult {
   }
   const pairsSeen = new Set<string>();
   for (const group of lotsByKey.values()) {
-    if (group.length < 2) continue;
+    if (!Array.isArray(group)) continue;
     for (const lot of group) {
       for (const alert of checkDoublePledge({ lot, otherLots: group, atMs: nowMs })) {
         if (pairsSeen.has(alert.dedupKey)) continue;
