@@ -46,20 +46,23 @@ export function sweepRisk(parameters: SweepRiskParameters): SweepRiskResult {
   const alerts: AlertCandidate[] = [];
   const prices = new Map<string, SelectPriceResult | null>();
   const reportedPriceKeys = new Set<string>();
-  // Most keys name one lot: keep the lot itself, and make an array only on a collision.
-  const lotsByKey = new Map<string, PledgedLot | PledgedLot[]>();
+  // Three indexes, keyed by the raw ids where possible (no string building per lot), each
+  // holding the lot itself and making an array only on a collision: most keys name one lot.
+  const byGoods = new Map<string, PledgedLot | PledgedLot[]>();
+  const byDevice = new Map<string, PledgedLot | PledgedLot[]>();
+  const byReceipt = new Map<string, PledgedLot | PledgedLot[]>();
   let lotsValued = 0;
-  const index = (key: string, lot: PledgedLot) => {
-    const found = lotsByKey.get(key);
-    if (found === undefined) lotsByKey.set(key, lot);
+  const index = (map: Map<string, PledgedLot | PledgedLot[]>, key: string, lot: PledgedLot) => {
+    const found = map.get(key);
+    if (found === undefined) map.set(key, lot);
     else if (Array.isArray(found)) found.push(lot);
-    else lotsByKey.set(key, [found, lot]);
+    else map.set(key, [found, lot]);
   };
   for (const lot of parameters.lots) {
     if (lot.status !== 'pledged') continue;
-    index(`g\u0000${lot.siteId}\u0000${lot.goodsIdentity}`, lot);
-    for (const deviceId of lot.monitoringDeviceIds) index(`d\u0000${deviceId}`, lot);
-    for (const receipt of lot.receiptNumbers) index(`r\u0000${receipt}`, lot);
+    index(byGoods, `${lot.siteId}\u0000${lot.goodsIdentity}`, lot);
+    for (const deviceId of lot.monitoringDeviceIds) index(byDevice, deviceId, lot);
+    for (const receipt of lot.receiptNumbers) index(byReceipt, receipt, lot);
     const priceKey = `${lot.commodity}\u0000${lot.currency}`;
     let price = prices.get(priceKey);
     if (price === undefined) {
@@ -107,9 +110,7 @@ export function sweepRisk(parameters: SweepRiskParameters): SweepRiskResult {
     }
   }
   // Devices after the lots, so that each silent device's alert names every lot it watches.
-  for (const [key, found] of lotsByKey) {
-    if (!key.startsWith('d\u0000')) continue;
-    const deviceId = key.slice(2);
+  for (const [deviceId, found] of byDevice) {
     const lastSeenAtMs = parameters.deviceLastSeenAtMs.get(deviceId);
     if (lastSeenAtMs !== undefined && nowMs - lastSeenAtMs <= parameters.offlineAfterMs) continue;
     const group = Array.isArray(found) ? found : [found];
@@ -127,13 +128,15 @@ export function sweepRisk(parameters: SweepRiskParameters): SweepRiskResult {
     alerts.push(...health.alerts);
   }
   const pairsSeen = new Set<string>();
-  for (const group of lotsByKey.values()) {
-    if (!Array.isArray(group)) continue;
-    for (const lot of group) {
-      for (const alert of checkDoublePledge({ lot, otherLots: group, atMs: nowMs })) {
-        if (pairsSeen.has(alert.dedupKey)) continue;
-        pairsSeen.add(alert.dedupKey);
-        alerts.push(alert);
+  for (const map of [byGoods, byDevice, byReceipt]) {
+    for (const group of map.values()) {
+      if (!Array.isArray(group)) continue;
+      for (const lot of group) {
+        for (const alert of checkDoublePledge({ lot, otherLots: group, atMs: nowMs })) {
+          if (pairsSeen.has(alert.dedupKey)) continue;
+          pairsSeen.add(alert.dedupKey);
+          alerts.push(alert);
+        }
       }
     }
   }
