@@ -28,7 +28,7 @@ function event(
     deviceId: `cell-${siteId}`,
     siteId,
     direction,
-    weightGrams,
+    weightGrams: BigInt(weightGrams),
     atMs,
     frameIds: [`frame-${eventId}-a`, `frame-${eventId}-b`],
   };

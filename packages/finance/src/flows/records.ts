@@ -279,23 +279,8 @@ export const PaymentSchema = z
   .strict();
 export type Payment = z.infer<typeof PaymentSchema>;
 
-/** A stock movement derived at the edge from load-cell frames (the IoT flow). Structural: any event with these fields fits. */
-export interface StockMovementEvent {
-  /** Id of the derived event. */
-  eventId: string;
-  /** The load-cell device. */
-  deviceId: string;
-  /** The monitored site. */
-  siteId: string;
-  /** Weight went up (in) or down (out). */
-  direction: 'in' | 'out';
-  /** Size of the step, grams, non-negative. */
-  weightGrams: number;
-  /** When the step happened, UTC ms. */
-  atMs: number;
-  /** The signed frames the event was derived from. */
-  frameIds: readonly string[];
-}
+/** A load-cell stock movement derived at the edge (one definition for the package: grams as bigint). */
+export type { StockMovementEvent } from '../collateral/collateral-types.ts';
 
 /** One GPS fix of a tracker, from a signed frame. */
 export interface GpsTrailPoint {
