@@ -16,7 +16,7 @@ import type { EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
 import { createBatchExtension } from './extensions/batch.ts';
 import { createHttpIntakeExtension } from './extensions/http-intake.ts';
 import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
-import { createUplinkExtension } from './extensions/uplink.ts';
+import { createUplinkExtension, type UplinkStats } from './extensions/uplink.ts';
 import { createVerifyExtension } from './extensions/verify.ts';
 import { openEdgeStore } from './storage/edge-store.ts';
 
@@ -62,6 +62,10 @@ export interface EdgeStatus {
   backPressure: boolean;
   /** Times back-pressure was switched on since start (each one an alert). */
   backPressureAlerts: number;
+  /** The uplink profile in force. */
+  profile: 'standard' | 'low-bandwidth';
+  /** What the uplink sent since start. */
+  uplink: UplinkStats & { compression: 'none' | 'gzip' | 'br' };
 }
 
 /**
@@ -90,6 +94,9 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     events: new EventEmitter<EdgeEvents>(),
     backlog: createBacklog({ store, config, log }),
   };
+  const verifyExtension = createVerifyExtension(context);
+  const batchExtension = createBatchExtension(context);
+  const uplinkExtension = createUplinkExtension(context);
   const status = (): EdgeStatus => {
     const totals = store.totals();
     const outbox = store.outboxStats();
@@ -109,11 +116,10 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       duplicates: store.duplicates(),
       backPressure: context.backlog.full,
       backPressureAlerts: context.backlog.alerts,
+      profile: config.profile,
+      uplink: { ...uplinkExtension.stats(), compression: config.uplink.compression },
     };
   };
-  const verifyExtension = createVerifyExtension(context);
-  const batchExtension = createBatchExtension(context);
-  const uplinkExtension = createUplinkExtension(context);
   const httpExtension = createHttpIntakeExtension(context, status);
   const mqttExtension = createMqttIntakeExtension(context);
   const extensions: EdgeExtension[] = [verifyExtension, batchExtension, uplinkExtension, mqttExtension, httpExtension];
