@@ -7,7 +7,7 @@ describe('edge config profiles', () => {
   it('standard: a batch a second, uncompressed', () => {
     const config = parseEdgeConfig(base);
     expect(config.profile).toBe('standard');
-    expect(config.batch).toEqual({ intervalMs: 1_000, framesMax: 2_000 });
+    expect(config.batch).toEqual({ intervalMs: 1_000, framesMax: 2_000, backlogIntervalMs: 60_000 });
     expect(config.uplink).toEqual({ compression: 'none' });
   });
 

@@ -69,14 +69,20 @@ export const EdgeConfigSchema = z
      * `uplink` keys the config leaves out; explicit keys win.
      */
     profile: z.enum(['standard', 'low-bandwidth']).default('standard'),
-    /** When to close a batch: after intervalMs or framesMax frames, whichever comes first. */
+    /**
+     * When to close a batch: after intervalMs or framesMax frames, whichever comes first. While the
+     * uplink is behind (signed batches wait in the outbox), a batch closes only when it is full or
+     * its oldest frame has waited backlogIntervalMs, so an outage leaves fewer, larger batches and
+     * the backlog drains in fewer round trips.
+     */
     batch: z
       .object({
         intervalMs: z.number().int().positive().default(1_000),
         framesMax: z.number().int().min(1).max(10_000).default(2_000),
+        backlogIntervalMs: z.number().int().positive().default(60_000),
       })
       .strict()
-      .default({ intervalMs: 1_000, framesMax: 2_000 }),
+      .default({ intervalMs: 1_000, framesMax: 2_000, backlogIntervalMs: 60_000 }),
     /** How batches travel to the cloud. */
     uplink: z
       .object({
@@ -128,8 +134,14 @@ export type EdgeConfigInput = z.input<typeof EdgeConfigSchema>;
 
 /** The `batch` and `uplink` settings each profile implies, where the config does not set them. */
 export const edgeProfiles = {
-  standard: { batch: { intervalMs: 1_000, framesMax: 2_000 }, uplink: { compression: 'none' } },
-  'low-bandwidth': { batch: { intervalMs: 30_000, framesMax: 10_000 }, uplink: { compression: 'gzip' } },
+  standard: {
+    batch: { intervalMs: 1_000, framesMax: 2_000, backlogIntervalMs: 60_000 },
+    uplink: { compression: 'none' },
+  },
+  'low-bandwidth': {
+    batch: { intervalMs: 30_000, framesMax: 10_000, backlogIntervalMs: 300_000 },
+    uplink: { compression: 'gzip' },
+  },
 } as const;
 
 /** Validate a config, failing with a message that names each bad key; the profile fills unset keys. */

@@ -58,6 +58,8 @@ export interface EdgeStatus {
   rejects: Record<string, number>;
   /** Exact re-deliveries of accepted frames (QoS 1 at-least-once); acknowledged, stored once. */
   duplicates: number;
+  /** Frames held that the cloud has not accepted (inbox, waiting for a batch, unsent batches). */
+  backlogFrames: number;
   /** True while the outbox is at outboxFramesMax and the edge withholds acknowledgements. */
   backPressure: boolean;
   /** Times back-pressure was switched on since start (each one an alert). */
@@ -114,6 +116,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       quarantined: totals.quarantined,
       rejects: store.rejectCounts(),
       duplicates: store.duplicates(),
+      backlogFrames: context.backlog.held,
       backPressure: context.backlog.full,
       backPressureAlerts: context.backlog.alerts,
       profile: config.profile,
