@@ -12,7 +12,7 @@
  * Frames are signed before any clock starts: signing is the devices' cost, not the edge's.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -46,8 +46,10 @@ setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 const machine = describeMachine();
+// The load average says how much of the machine the run had: the 2-core VM is shared.
+const loadAtStart = loadavg()[0] ?? 0;
 console.log(
-  `bench:edge on ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.date}\n`,
+  `bench:edge on ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.date}, load average ${loadAtStart.toFixed(1)}\n`,
 );
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-bench-edge-'));
@@ -308,7 +310,10 @@ try {
     `      live rate at which the drain would be exactly 3×: ${Math.round(drainRate / drainTarget).toLocaleString('en')} frames/s (${Math.round((drainRate / drainTarget) * (framePeriodMs / 1_000)).toLocaleString('en')} devices at this frame period)`,
   );
 
+  const loadAtEnd = loadavg()[0] ?? 0;
+  console.log(`\n  load average (1 min) at start ${loadAtStart.toFixed(1)}, at end ${loadAtEnd.toFixed(1)}`);
   const path = writeResults('edge', {
+    loadAverage: { start: Number(loadAtStart.toFixed(2)), end: Number(loadAtEnd.toFixed(2)) },
     pipeline: {
       frames: pipelineFrames,
       devices: pipelineDevices,
