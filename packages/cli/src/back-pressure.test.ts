@@ -100,5 +100,8 @@ describe('edge back-pressure at the outbox bound', () => {
     expect(status.quarantined).toBe(0);
     await waitFor('back-pressure off', () => (edge?.status().backPressure === false ? true : undefined));
     await publisher.close();
+    console.log(
+      `back-pressure: bound ${outboxFramesMax} frames, held at the bound ${held.frames + held.inbox}, alerts ${held.backPressureAlerts}, HTTP device answered 503 intake_busy; sent ${sent}, acknowledged by the broker ${acknowledged}, in the cloud ${status.frames}, quarantined ${status.quarantined}`,
+    );
   });
 });

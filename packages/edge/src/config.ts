@@ -206,14 +206,36 @@ export const EdgeConfigSchema = z
         retryMaxMs: z.number().int().positive().default(30_000),
       })
       .strict(),
-    /** When to close a batch: after intervalMs or framesMax frames, whichever comes first. */
+    /**
+     * Uplink profile. `standard` suits a LAN or fibre uplink: a batch a second, bodies as they are.
+     * `low-bandwidth` suits a satellite or rural cellular uplink, where bytes and round trips cost:
+     * a batch every 30 s of up to 10,000 frames, gzip-compressed bodies (the canonical JSON of
+     * frames from the same devices compresses about 3×). The profile only fills in `batch` and
+     * `uplink` keys the config leaves out; explicit keys win.
+     */
+    profile: z.enum(['standard', 'low-bandwidth']).default('standard'),
+    /**
+     * When to close a batch: after intervalMs or framesMax frames, whichever comes first. While the
+     * uplink is behind (signed batches wait in the outbox), a batch closes only when it is full or
+     * its oldest frame has waited backlogIntervalMs, so an outage leaves fewer, larger batches and
+     * the backlog drains in fewer round trips.
+     */
     batch: z
       .object({
         intervalMs: z.number().int().positive().default(1_000),
         framesMax: z.number().int().min(1).max(10_000).default(2_000),
+        backlogIntervalMs: z.number().int().positive().default(60_000),
       })
       .strict()
-      .default({ intervalMs: 1_000, framesMax: 2_000 }),
+      .default({ intervalMs: 1_000, framesMax: 2_000, backlogIntervalMs: 60_000 }),
+    /** How batches travel to the cloud. */
+    uplink: z
+      .object({
+        /** Content-Encoding of batch bodies; the cloud caps the decompressed size at its batchBytesMax. */
+        compression: z.enum(['none', 'gzip', 'br']).default('none'),
+      })
+      .strict()
+      .default({ compression: 'none' }),
     /** Limits where data enters the edge. */
     limits: z
       .object({
@@ -292,7 +314,34 @@ export function keylessDeviceIds(config: EdgeConfig): string[] {
 export type EdgeConfig = z.infer<typeof EdgeConfigSchema>;
 export type EdgeConfigInput = z.input<typeof EdgeConfigSchema>;
 
-/** Validate a config, failing with a message that names each bad key. */
+/** The `batch` and `uplink` settings each profile implies, where the config does not set them. */
+export const edgeProfiles = {
+  standard: {
+    batch: { intervalMs: 1_000, framesMax: 2_000, backlogIntervalMs: 60_000 },
+    uplink: { compression: 'none' },
+  },
+  'low-bandwidth': {
+    batch: { intervalMs: 30_000, framesMax: 10_000, backlogIntervalMs: 300_000 },
+    uplink: { compression: 'gzip' },
+  },
+} as const;
+
+/** Validate a config, failing with a message that names each bad key; the profile fills unset keys. */
 export function parseEdgeConfig(input: unknown): EdgeConfig {
-  return parseConfig(EdgeConfigSchema, input, 'edge');
+  return parseConfig(EdgeConfigSchema, withProfileDefaults(input), 'edge');
+}
+
+function withProfileDefaults(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const record = input as Record<string, unknown>;
+  const profile = record.profile ?? 'standard';
+  if (profile !== 'standard' && profile !== 'low-bandwidth') return input; // the schema names the bad value
+  const defaults = edgeProfiles[profile];
+  const merge = (key: 'batch' | 'uplink') => {
+    const given = record[key];
+    // A non-object is left as it is, so the schema reports it under its own key.
+    if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) return given;
+    return { ...defaults[key], ...(given as object | undefined) };
+  };
+  return { ...record, batch: merge('batch'), uplink: merge('uplink') };
 }

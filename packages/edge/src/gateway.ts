@@ -19,7 +19,7 @@ import { createHttpIntakeExtension } from './extensions/http-intake.ts';
 import { createModbusPollExtension } from './extensions/modbus-poll.ts';
 import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
 import { createOpcuaSubscribeExtension } from './extensions/opcua-subscribe.ts';
-import { createUplinkExtension } from './extensions/uplink.ts';
+import { createUplinkExtension, type UplinkStats } from './extensions/uplink.ts';
 import { createVerifyExtension } from './extensions/verify.ts';
 import { type DerivedEventRow, openEdgeStore } from './storage/edge-store.ts';
 
@@ -65,6 +65,8 @@ export interface EdgeStatus {
   rejects: Record<string, number>;
   /** Exact re-deliveries of accepted frames (QoS 1 at-least-once); acknowledged, stored once. */
   duplicates: number;
+  /** Frames held that the cloud has not accepted (inbox, waiting for a batch, unsent batches). */
+  backlogFrames: number;
   /** True while the outbox is at outboxFramesMax and the edge withholds acknowledgements. */
   backPressure: boolean;
   /** Times back-pressure was switched on since start (each one an alert). */
@@ -73,6 +75,10 @@ export interface EdgeStatus {
   acquisition: Record<string, AcquisitionDeviceStatus>;
   /** Business events derived and kept, and how many of them the cloud has not accepted yet. */
   events: { derived: number; unsent: number };
+  /** The uplink profile in force. */
+  profile: 'standard' | 'low-bandwidth';
+  /** What the uplink sent since start. */
+  uplink: UplinkStats & { compression: 'none' | 'gzip' | 'br' };
 }
 
 /**
@@ -103,6 +109,10 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     events: new EventEmitter<EdgeEvents>(),
     backlog: createBacklog({ store, config, log }),
   };
+  const verifyExtension = createVerifyExtension(context);
+  const deriveExtension = createDeriveExtension(context);
+  const batchExtension = createBatchExtension(context);
+  const uplinkExtension = createUplinkExtension(context);
   const status = (): EdgeStatus => {
     const totals = store.totals();
     const outbox = store.outboxStats();
@@ -120,16 +130,15 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       quarantined: totals.quarantined,
       rejects: store.rejectCounts(),
       duplicates: store.duplicates(),
+      backlogFrames: context.backlog.held,
       backPressure: context.backlog.full,
       backPressureAlerts: context.backlog.alerts,
       acquisition: { ...modbusExtension.status(), ...opcuaExtension.status() },
       events: store.eventCounts(),
+      profile: config.profile,
+      uplink: { ...uplinkExtension.stats(), compression: config.uplink.compression },
     };
   };
-  const verifyExtension = createVerifyExtension(context);
-  const deriveExtension = createDeriveExtension(context);
-  const batchExtension = createBatchExtension(context);
-  const uplinkExtension = createUplinkExtension(context);
   const httpExtension = createHttpIntakeExtension(context, status);
   const mqttExtension = createMqttIntakeExtension(context);
   const modbusExtension = createModbusPollExtension(context);

@@ -36,6 +36,10 @@ export const ErrorCodes = {
   },
   batch_conflict: { status: 409, summary: 'A different batch with the same edgeId and batchSeq was already accepted.' },
   edge_unknown: { status: 403, summary: 'The edge is not registered with the cloud.' },
+  payload_too_large: {
+    status: 413,
+    summary: 'A compressed batch body inflates past batchBytesMax: a zip bomb, or a batch too large.',
+  },
   // Proofs and logs.
   frame_not_found: { status: 404, summary: 'No frame with that id is stored.' },
   proof_not_ready: {

@@ -14,7 +14,8 @@ import type { EdgeContext, EdgeExtension } from '../context.ts';
 /**
  * The batch extension: groups verified frames under an RFC 9162 Merkle root, signs a header
  * chained to the previous batch and commits it to the outbox with its frames in one transaction.
- * A batch closes when `batch.framesMax` frames wait or the oldest has waited `batch.intervalMs`.
+ * A batch closes when `batch.framesMax` frames wait or the oldest has waited `batch.intervalMs`;
+ * while the uplink is behind, only when full or after `batch.backlogIntervalMs`.
  */
 export function createBatchExtension(context: EdgeContext): EdgeExtension & { flush(): number } {
   const { store, config, events, log, signer } = context;
@@ -72,8 +73,9 @@ export function createBatchExtension(context: EdgeContext): EdgeExtension & { fl
     if (stopped) return;
     if (timer) clearTimeout(timer);
     const waiting = store.unbatchedStats();
+    // Behind, a due batch may be held back: look again an interval later, not in a tight loop.
     const delayMs =
-      waiting.oldest === null
+      waiting.oldest === null || store.nextUnsent() !== undefined
         ? config.batch.intervalMs
         : Math.max(0, waiting.oldest + config.batch.intervalMs - context.clock());
     timer = setTimeout(
@@ -81,7 +83,12 @@ export function createBatchExtension(context: EdgeContext): EdgeExtension & { fl
         timer = undefined;
         try {
           const waitingNow = store.unbatchedStats();
-          if (waitingNow.oldest !== null && waitingNow.oldest + config.batch.intervalMs <= context.clock()) cut(false);
+          const waitedMs = waitingNow.oldest === null ? -1 : context.clock() - waitingNow.oldest;
+          // While unsent batches wait, a small batch would only add a round trip to the drain.
+          const behind = store.nextUnsent() !== undefined;
+          if (waitedMs >= config.batch.intervalMs && (!behind || waitedMs >= config.batch.backlogIntervalMs)) {
+            cut(false);
+          }
         } catch (error) {
           log.error({ err: error }, 'batching failed');
         }
