@@ -16,6 +16,10 @@ export const ErrorCodes = {
   device_unknown: { status: 403, summary: 'The device is not registered with this edge or cloud.' },
   device_not_assigned_to_edge: { status: 403, summary: 'The device belongs to another edge.' },
   intake_busy: { status: 503, summary: 'Too many frames are waiting for a verdict; retry after a short pause.' },
+  device_certificate_mismatch: {
+    status: 403,
+    summary: 'The client certificate (mTLS) names another device than the frame or its MQTT topic.',
+  },
   // Batches (edge → cloud).
   batch_malformed: { status: 400, summary: 'The batch upload does not match the batch schema.' },
   batch_oversize: { status: 413, summary: 'The batch holds more frames or bytes than allowed.' },

@@ -10,4 +10,5 @@ export * from './errors.ts';
 export * from './frame.ts';
 export * from './key-file.ts';
 export * from './prometheus-text.ts';
+export * from './tls/index.ts';
 export * from './topics.ts';
