@@ -1,4 +1,12 @@
-import { CryptoSuiteNameSchema, IdSchema, parseConfig, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import {
+  CryptoSuiteNameSchema,
+  IdSchema,
+  isLoopbackHost,
+  parseConfig,
+  SignatureAlgorithmSchema,
+  TlsFilesSchema,
+  TlsListenerSchema,
+} from '@fieldproof/protocol';
 import { z } from 'zod';
 
 /** One device this edge may speak for. */
@@ -28,13 +36,15 @@ export const EdgeConfigSchema = z
     /** MQTT acquisition: the broker where devices publish. Omit to run without MQTT. */
     mqtt: z
       .object({
-        /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
+        /** Broker URL, e.g. mqtt://127.0.0.1:1883, or mqtts://broker.example:8883 with tls. */
         url: z.string().min(1),
         /** Client id; fixed so the broker keeps the session and its unacknowledged frames. */
         clientId: z.string().min(1).optional(),
         /** Broker credentials. */
         username: z.string().optional(),
         password: z.string().optional(),
+        /** For mqtts: the CA to trust (caFile) and, for a broker that wants mTLS, this edge's certificate and key. */
+        tls: TlsFilesSchema.optional(),
       })
       .strict()
       .optional(),
@@ -45,6 +55,11 @@ export const EdgeConfigSchema = z
         host: z.string().default('127.0.0.1'),
         /** Listen port; 0 picks a free one. */
         port: z.number().int().min(0).max(65535).default(8081),
+        /**
+         * HTTPS (and with clientCertificates `require`, mTLS: each device presents its certificate,
+         * whose device id must be the frame's). Omitted: plain HTTP, which only a loopback host may use.
+         */
+        tls: TlsListenerSchema.optional(),
       })
       .strict()
       .optional(),
@@ -59,6 +74,8 @@ export const EdgeConfigSchema = z
         retryBaseMs: z.number().int().positive().default(200),
         /** Longest retry delay. */
         retryMaxMs: z.number().int().positive().default(30_000),
+        /** For an https cloud: the CA to trust and, if the cloud wants mTLS, this edge's certificate and key. */
+        tls: TlsFilesSchema.optional(),
       })
       .strict(),
     /** When to close a batch: after intervalMs or framesMax frames, whichever comes first. */
@@ -106,7 +123,16 @@ export const EdgeConfigSchema = z
     /** Devices this edge may speak for. */
     devices: z.array(EdgeDeviceSchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    if (config.http && !config.http.tls && !isLoopbackHost(config.http.host)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['http', 'tls'],
+        message: `plain HTTP on ${config.http.host} would cross the network unencrypted; set http.tls (or listen on 127.0.0.1)`,
+      });
+    }
+  });
 export type EdgeConfig = z.infer<typeof EdgeConfigSchema>;
 export type EdgeConfigInput = z.input<typeof EdgeConfigSchema>;
 

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { createTlsFetch, type FetchLike, readTlsFiles } from '@fieldproof/protocol';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
 
 /**
@@ -13,6 +14,8 @@ export function createUplinkExtension(context: EdgeContext): EdgeExtension & { i
   let loop: Promise<void> | undefined;
   let failures = 0;
   const idleWaiters: (() => void)[] = [];
+  // With cloud.tls the uplink trusts that CA (and presents this edge's certificate if given).
+  const send: FetchLike = config.cloud.tls ? createTlsFetch(readTlsFiles(config.cloud.tls)) : fetch;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -36,7 +39,7 @@ export function createUplinkExtension(context: EdgeContext): EdgeExtension & { i
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(), config.cloud.timeoutMs);
     try {
-      const response = await fetch(new URL('/v1/ingest/batches', config.cloud.url), {
+      const response = await send(new URL('/v1/ingest/batches', config.cloud.url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': `${config.edgeId}/${batch.batch_seq}` },
         body,
