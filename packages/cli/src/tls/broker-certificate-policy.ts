@@ -38,9 +38,8 @@ export function applyBrokerCertificatePolicy(broker: Aedes): void {
     // Frames are the devices' business data: a device (or anyone but an edge) may not read them,
     // nor subscribe to a wildcard that would cover them.
     const reads = /^(#|\+|fieldproof\/)/.test(subscription.topic);
-    if (reads && identityOf(client)?.kind !== 'edge') {
-      return callback(new Error(`only an edge's certificate may subscribe to ${subscription.topic}`), null);
-    }
+    // A null subscription is answered with granted QoS 128 (failure); an error would close the connection.
+    if (reads && identityOf(client)?.kind !== 'edge') return callback(null, null);
     callback(null, subscription);
   };
 }
