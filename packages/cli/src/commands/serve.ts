@@ -5,6 +5,7 @@ import { loadOrCreateDevelopmentCa, startCloudServer } from '@fieldproof/cloud';
 import { startEdgeGateway } from '@fieldproof/edge';
 import { createVerifyPool } from '@fieldproof/protocol';
 import pino from 'pino';
+import { logRedaction } from '../tls/log-redaction.ts';
 
 /** Resolve when the process is asked to stop (SIGINT or SIGTERM). */
 function untilSignal(write: (line: string) => void): Promise<void> {
@@ -65,7 +66,7 @@ export async function runCloud(args: string[], write: (line: string) => void): P
       ...(tls ? { tls } : {}),
       ...(caFile ? { clientTls: { caFile } } : {}),
     },
-    { verifier: pool, log: pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2)) },
+    { verifier: pool, log: pino({ level: values['log-level'] ?? 'warn', redact: logRedaction }, pino.destination(2)) },
   );
   write(`cloud listening ${cloud.url}`);
   await untilSignal(write);
@@ -89,7 +90,7 @@ export async function runEdge(args: string[], write: (line: string) => void): Pr
   const pool = createVerifyPool();
   const edge = await startEdgeGateway(config as Parameters<typeof startEdgeGateway>[0], {
     verifier: pool,
-    log: pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2)),
+    log: pino({ level: values['log-level'] ?? 'warn', redact: logRedaction }, pino.destination(2)),
   });
   write(`edge running ${edge.edgeId}${edge.httpUrl ? ` ${edge.httpUrl}` : ''}`);
   await untilSignal(write);

@@ -4,6 +4,7 @@ import type { CryptoSuiteName } from '@fieldproof/protocol';
 import pino from 'pino';
 import { defaultConsoleDir, startEmbedded } from '../embedded.ts';
 import { PortInUseError } from '../port-in-use-error.ts';
+import { logRedaction } from '../tls/log-redaction.ts';
 
 /** Options of `fieldproof start`. */
 export interface StartCommandOptions {
@@ -28,7 +29,7 @@ export interface StartCommandOptions {
  */
 export async function runStart(options: StartCommandOptions, write: (line: string) => void): Promise<number> {
   const dataDir = resolve(options.dataDir);
-  const log = pino({ level: options.logLevel }, pino.destination(2));
+  const log = pino({ level: options.logLevel, redact: logRedaction }, pino.destination(2));
   write(`Fieldproof: starting the embedded default (data in ${dataDir})`);
   let embedded: Awaited<ReturnType<typeof startEmbedded>>;
   try {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromBase64, isLoopbackHost, TrustFileSchema } from '@fieldproof/protocol';
 import pino from 'pino';
+import { logRedaction } from '../tls/log-redaction.ts';
 import { startWitness } from '../witness/start-witness.ts';
 
 export { type StartWitnessOptions, startWitness, type Witness } from '../witness/start-witness.ts';
@@ -97,7 +98,10 @@ export async function runWitness(args: string[], write: (line: string) => void):
       : {}),
     ...(values['log-ca'] ? { logTls: { ca: readFileSync(values['log-ca']) } } : {}),
     pollIntervalMs: values['log-url'] ? pollIntervalMs : 0,
-    log: pino({ level: values['log-level'] ?? 'info', name: `witness ${values.name}` }, pino.destination(2)),
+    log: pino(
+      { level: values['log-level'] ?? 'info', redact: logRedaction, name: `witness ${values.name}` },
+      pino.destination(2),
+    ),
   });
   write(`witness ${values.name} for ${origin} listening on ${witness.url}`);
   write(`verifier key: ${witness.vkey}`);
