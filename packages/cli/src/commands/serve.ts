@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateDevelopmentCa, startCloudServer } from '@fieldproof/cloud';
@@ -52,7 +53,7 @@ export async function runCloud(args: string[], write: (line: string) => void): P
     tls = { certFile: values['tls-cert'], keyFile: values['tls-key'] };
   } else if (values['dev-tls']) {
     const ca = await loadOrCreateDevelopmentCa({ dir: join(dataDir, 'tls') });
-    const issued = await ca.serverCertificate('cloud', host === '0.0.0.0' || host === '::' ? [] : [host]);
+    const issued = await ca.serverCertificate('cloud', host === '0.0.0.0' || host === '::' ? [hostname()] : [host]);
     tls = { certFile: issued.certFile, keyFile: issued.keyFile };
     caFile ??= ca.caFile;
   }

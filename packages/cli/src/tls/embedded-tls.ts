@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateDevelopmentCa } from '@fieldproof/cloud';
 import {
@@ -28,7 +29,7 @@ export interface EmbeddedTls {
 
 /**
  * Load or make the development CA under `<dataDir>/tls` and wrap what the embedded parts need.
- * Server certificates name localhost, 127.0.0.1, ::1 and `host` (unless it is a wildcard address).
+ * Server certificates name localhost, 127.0.0.1, ::1 and `host` (with a wildcard address, also this machine's name).
  */
 export async function prepareEmbeddedTls(options: {
   dataDir: string;
@@ -36,7 +37,10 @@ export async function prepareEmbeddedTls(options: {
   mutual: boolean;
 }): Promise<EmbeddedTls> {
   const ca = await loadOrCreateDevelopmentCa({ dir: join(options.dataDir, 'tls') });
-  const hostNames = options.host === '0.0.0.0' || options.host === '::' ? [] : [options.host];
+  // A wildcard host is also what the embedded parts dial (their URLs name the listen host), so it
+  // goes in the SANs too, with the machine's name for clients elsewhere.
+  const wildcard = options.host === '0.0.0.0' || options.host === '::';
+  const hostNames = wildcard ? [options.host, hostname()] : [options.host];
   const caPem = readFileSync(ca.caFile);
   const clientFiles = async (kind: CertificateSubjectKind, id: string): Promise<TlsFiles> => {
     if (!options.mutual) return { caFile: ca.caFile };
