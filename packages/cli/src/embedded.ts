@@ -14,6 +14,8 @@ import { type EdgeGateway, startEdgeGateway } from '@fieldproof/edge';
 import {
   type CryptoSuiteName,
   createVerifyPool,
+  type FetchLike,
+  isLoopbackHost,
   keyPairSigner,
   loadOrCreateKeyPair,
   type SignatureAlgorithm,
@@ -22,6 +24,7 @@ import {
 import pino, { type Logger } from 'pino';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
 import { isAddressInUse, PortInUseError } from './port-in-use-error.ts';
+import { type EmbeddedTls, prepareEmbeddedTls } from './tls/embedded-tls.ts';
 import { startWitness, type Witness } from './witness/start-witness.ts';
 
 /** The consortium members whose witnesses the embedded default runs. */
@@ -58,6 +61,14 @@ export interface EmbeddedOptions {
   onFleetProgress?: (progress: FleetProgress) => void;
   /** Folder of the built web console the cloud serves at `/`; defaultConsoleDir by default. */
   consoleDir?: string;
+  /**
+   * TLS on every listener (mqtts broker, cloud, edge, witnesses) with certificates from the
+   * development CA in `<dataDir>/tls`, made on first start. Off by default here (loopback only;
+   * a non-loopback host needs it); `fieldproof start` turns it on unless told --plain.
+   */
+  tls?: boolean;
+  /** mTLS on the broker and the edge's HTTP intake: each device presents its own certificate (implies tls). */
+  mutualTls?: boolean;
 }
 
 /**
@@ -78,6 +89,8 @@ const algorithmByKind: Record<SimulatorKind, SignatureAlgorithm> = {
 /** A running embedded Fieldproof: broker, witnesses, cloud, one edge and a simulated site. */
 export interface Embedded {
   broker: EmbeddedBroker;
+  /** The development CA and a fetch that trusts it; undefined when the listeners are plain. */
+  tls: EmbeddedTls | undefined;
   /** The consortium's witnesses (bank, core enterprise, logistics firm, regulator), in process. */
   witnesses: Witness[];
   cloud: CloudServer;
@@ -103,8 +116,13 @@ export function demoDevices(dataDir: string, devicesPerKind: number): FleetDevic
   return devices;
 }
 
-async function registerWithCloud(cloud: CloudServer, path: string, body: Record<string, string>): Promise<void> {
-  const response = await fetch(new URL(path, cloud.url), {
+async function registerWithCloud(
+  cloud: CloudServer,
+  send: FetchLike,
+  path: string,
+  body: Record<string, string>,
+): Promise<void> {
+  const response = await send(new URL(path, cloud.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud.adminToken}` },
     body: JSON.stringify(body),
@@ -117,7 +135,12 @@ async function registerWithCloud(cloud: CloudServer, path: string, body: Record<
  * first), each with its key and state under `dataDir/witnesses/<name>`. Stops those already
  * started if one fails.
  */
-async function startEmbeddedWitnesses(dataDir: string, host: string, log: Logger): Promise<Witness[]> {
+async function startEmbeddedWitnesses(
+  dataDir: string,
+  host: string,
+  log: Logger,
+  tls: EmbeddedTls | undefined,
+): Promise<Witness[]> {
   const identity = loadLogIdentity({ dataDir: join(dataDir, 'cloud'), logKeyAlg: 'ed25519' });
   const logKey = {
     origin: identity.origin,
@@ -136,6 +159,7 @@ async function startEmbeddedWitnesses(dataDir: string, host: string, log: Logger
           host,
           port: 0,
           log: log.child({ service: `witness ${name}` }),
+          ...(tls ? { tls: await tls.listener(`witness-${name}`, 'none') } : {}),
         }),
       );
     }
@@ -156,18 +180,28 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? pino({ level: 'silent' });
   const edgeId = 'edge-1';
+  const mutual = options.mutualTls ?? false;
+  if (!(options.tls || mutual) && !isLoopbackHost(host)) {
+    throw new Error(`plain listeners on ${host} would cross the network unencrypted; turn tls on (or use 127.0.0.1)`);
+  }
+  const tls = options.tls || mutual ? await prepareEmbeddedTls({ dataDir: options.dataDir, host, mutual }) : undefined;
+  const send: FetchLike = tls?.fetch ?? fetch;
   // One pool of verification threads (one per core) serves the edge and the cloud.
   const verifier = createVerifyPool();
   let broker: EmbeddedBroker;
   try {
-    broker = await startEmbeddedBroker({ host, port: options.mqttPort ?? 1883 });
+    broker = await startEmbeddedBroker({
+      host,
+      port: options.mqttPort ?? (tls ? 8883 : 1883),
+      ...(tls ? { tls: await tls.listener('mqtt') } : {}),
+    });
   } catch (error) {
     await verifier.close();
     throw error;
   }
   let witnesses: Witness[];
   try {
-    witnesses = await startEmbeddedWitnesses(options.dataDir, host, log);
+    witnesses = await startEmbeddedWitnesses(options.dataDir, host, log, tls);
   } catch (error) {
     await broker.close();
     await verifier.close();
@@ -192,6 +226,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         })),
         witnessThreshold: embeddedWitnessThreshold,
         consoleDir: options.consoleDir ?? defaultConsoleDir,
+        ...(tls ? { tls: await tls.listener('cloud', 'none'), clientTls: { caFile: tls.caFile } } : {}),
       },
       { log: log.child({ service: 'cloud' }), verifier },
     );
@@ -210,9 +245,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         edgeId,
         dataDir: join(options.dataDir, edgeId),
         suite: options.suite ?? 'intl',
-        mqtt: { url: broker.url },
-        http: { host, port: options.edgePort ?? 8081 },
-        cloud: { url: cloud.url },
+        mqtt: { url: broker.url, ...(tls ? { tls: await tls.clientFiles('edge', edgeId) } : {}) },
+        http: { host, port: options.edgePort ?? 8081, ...(tls ? { tls: await tls.listener('edge') } : {}) },
+        cloud: { url: cloud.url, ...(tls ? { tls: { caFile: tls.caFile } } : {}) },
         batch: { intervalMs: options.batchIntervalMs ?? 1_000, framesMax: 2_000 },
         devices: devices.map((device) => ({
           deviceId: device.deviceId,
@@ -231,9 +266,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     throw error;
   }
   try {
-    await registerWithCloud(cloud, '/v1/edges', { edgeId, ...edge.publicKey });
+    await registerWithCloud(cloud, send, '/v1/edges', { edgeId, ...edge.publicKey });
     for (const device of devices) {
-      await registerWithCloud(cloud, '/v1/devices', {
+      await registerWithCloud(cloud, send, '/v1/devices', {
         deviceId: device.deviceId,
         alg: device.signer.alg,
         publicKey: toBase64(device.signer.publicKey),
@@ -254,7 +289,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     devices.length > 0 && (options.ratePerDeviceHz ?? 1) > 0
       ? runFleet({
           devices,
-          createPublisher: (deviceId) => createMqttPublisher({ url: broker.url, clientId: `device-${deviceId}` }),
+          createPublisher: async (deviceId) =>
+            createMqttPublisher({
+              url: broker.url,
+              clientId: `device-${deviceId}`,
+              ...(tls ? { tls: await tls.clientMaterial('device', deviceId) } : {}),
+            }),
           seqStore: createFileSeqStore(join(options.dataDir, 'devices', 'seq')),
           ratePerDeviceHz: options.ratePerDeviceHz ?? 1,
           signal: controller.signal,
@@ -263,6 +303,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       : undefined;
   return {
     broker,
+    tls,
     witnesses,
     cloud,
     edge,

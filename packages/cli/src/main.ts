@@ -8,6 +8,8 @@ Commands:
   start      Run the embedded default: MQTT broker, edge, cloud, log and a simulated site.
              --data-dir ./data  --host 127.0.0.1  --mqtt-port 1883  --http-port 8080  --edge-port 8081
              --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
+             TLS on every listener by default (development CA in <data-dir>/tls; MQTT on mqtts 8883);
+             --mtls: devices present their own certificates; --plain: no TLS (loopback hosts only)
   verify     Check a frame or decision proof bundle offline, and its anchor on chain with --rpc:
              fieldproof verify <bundle.json> --trust <keys.json> [--rpc <URL>]
   simulate   Drive simulated devices at a broker (see: fieldproof simulate --help)
@@ -43,21 +45,27 @@ async function main(argv: string[]): Promise<number> {
           'devices-per-kind': { type: 'string' },
           rate: { type: 'string' },
           'log-level': { type: 'string' },
+          plain: { type: 'boolean' },
+          mtls: { type: 'boolean' },
         },
       });
+      if (values.plain && values.mtls) throw new Error('--plain and --mtls exclude each other');
+      const tls = !(values.plain ?? env.FIELDPROOF_PLAIN === '1');
       const suite = values.suite ?? env.FIELDPROOF_SUITE ?? 'intl';
       if (suite !== 'intl' && suite !== 'sm') throw new Error(`--suite must be intl or sm, got ${suite}`);
       return runStart(
         {
           dataDir: values['data-dir'] ?? env.FIELDPROOF_DATA_DIR ?? './data',
           host: values.host ?? env.FIELDPROOF_HOST ?? '127.0.0.1',
-          mqttPort: numberOption(values['mqtt-port'] ?? env.FIELDPROOF_MQTT_PORT, 1883, 'mqtt-port'),
+          mqttPort: numberOption(values['mqtt-port'] ?? env.FIELDPROOF_MQTT_PORT, tls ? 8883 : 1883, 'mqtt-port'),
           httpPort: numberOption(values['http-port'] ?? env.FIELDPROOF_HTTP_PORT, 8080, 'http-port'),
           edgePort: numberOption(values['edge-port'] ?? env.FIELDPROOF_EDGE_PORT, 8081, 'edge-port'),
           suite,
           devicesPerKind: numberOption(values['devices-per-kind'], 2, 'devices-per-kind'),
           ratePerDeviceHz: numberOption(values.rate, 1, 'rate'),
           logLevel: values['log-level'] ?? env.FIELDPROOF_LOG_LEVEL ?? 'warn',
+          tls,
+          mutualTls: values.mtls ?? false,
         },
         write,
       );

@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { type TlsListener, tlsServerOptions } from '@fieldproof/protocol';
 import { Aedes } from 'aedes';
 import { isAddressInUse, PortInUseError } from './port-in-use-error.ts';
+import { applyBrokerCertificatePolicy } from './tls/broker-certificate-policy.ts';
 
 /** A running in-process MQTT broker (Aedes) for the embedded mode. */
 export interface EmbeddedBroker {
-  /** URL for clients, e.g. mqtt://127.0.0.1:1883. */
+  /** URL for clients, e.g. mqtt://127.0.0.1:1883, or mqtts://127.0.0.1:8883 with tls. */
   url: string;
   /** The bound port. */
   port: number;
@@ -20,9 +23,13 @@ export async function startEmbeddedBroker(options: {
   host: string;
   port: number;
   flag?: string;
+  /** mqtts: TLS on the listener, and with clientCertificates `require` mTLS and the certificate policy. */
+  tls?: TlsListener;
 }): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({ maxTopicLevels: 16 });
-  const server: Server = createServer(broker.handle);
+  const tls = options.tls;
+  if (tls?.clientCertificates === 'require') applyBrokerCertificatePolicy(broker);
+  const server: Server = tls ? createTlsServer(tlsServerOptions(tls), broker.handle) : createServer(broker.handle);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -38,7 +45,7 @@ export async function startEmbeddedBroker(options: {
   }
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `mqtt://${options.host}:${port}`,
+    url: `${tls ? 'mqtts' : 'mqtt'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     port,
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -1,4 +1,11 @@
-import { CryptoSuiteNameSchema, parseConfig, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import {
+  CryptoSuiteNameSchema,
+  isLoopbackHost,
+  parseConfig,
+  SignatureAlgorithmSchema,
+  TlsFilesSchema,
+  TlsListenerSchema,
+} from '@fieldproof/protocol';
 import { z } from 'zod';
 import { EvmAnchorConfigSchema } from './chain/evm/evm-anchor-config.ts';
 
@@ -54,6 +61,13 @@ export const CloudConfigSchema = z
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8080 }),
+    /**
+     * HTTPS on the API listener (certificate and key files, e.g. from the development CA in
+     * `<data>/tls`, or a bank's own). Omitted: plain HTTP, which only a loopback host may use.
+     */
+    tls: TlsListenerSchema.optional(),
+    /** CA to trust when calling witnesses over https (their certificates' issuer); the system store otherwise. */
+    clientTls: TlsFilesSchema.optional(),
     /** How often a new checkpoint is signed when the log has grown. */
     checkpointIntervalMs: z.number().int().min(10).default(1_000),
     limits: z
@@ -105,6 +119,13 @@ export const CloudConfigSchema = z
   })
   .strict()
   .superRefine((config, context) => {
+    if (!config.tls && !isLoopbackHost(config.http.host)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: `plain HTTP on ${config.http.host} would cross the network unencrypted; set tls (or listen on 127.0.0.1)`,
+      });
+    }
     const n = config.witnesses.length;
     const names = new Set(config.witnesses.map((witness) => witness.name));
     if (names.size !== n) {

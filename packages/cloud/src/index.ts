@@ -7,3 +7,4 @@ export * from './config.ts';
 export type { CloudContext } from './context.ts';
 export * from './log/load-log-identity.ts';
 export * from './server.ts';
+export * from './tls/development-ca.ts';

@@ -1,13 +1,18 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   type BulkVerifier,
+  createTlsFetch,
   type DecisionLog,
   FieldproofError,
   inlineVerifier,
   keyPairSigner,
+  readTlsFiles,
+  tlsServerOptions,
 } from '@fieldproof/protocol';
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -65,6 +70,11 @@ export interface CloudServer {
   stop(): Promise<void>;
 }
 
+/** A listen host as it goes in a URL: an IPv6 address in brackets. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 function loadOrCreateToken(path: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   const token = randomBytes(32).toString('base64url');
@@ -116,7 +126,14 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     }
   };
 
-  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+  const tls = config.tls;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1_048_576,
+    // HTTPS when configured; Fastify's handler is the same either way.
+    serverFactory: (handler) =>
+      tls ? (createHttpsServer(tlsServerOptions(tls), handler) as unknown as Server) : createHttpServer(handler),
+  });
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof FieldproofError) {
       return reply
@@ -154,7 +171,10 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await decisionRoutes(app, context, decisions, requireAdmin);
   const decisionLog = createDecisionLog(context, decisions);
   await tileRoutes(app, context);
-  const cosigner = startCosigner(context);
+  const cosigner = startCosigner(
+    context,
+    config.clientTls ? { fetch: createTlsFetch(readTlsFiles(config.clientTls)) } : {},
+  );
   const checkpointer = startCheckpointer(context, { onPublished: () => cosigner.trigger() });
   if (config.witnesses.length === 0) log.info('witnesses: none (every checkpoint counts as final)');
   // With witnesses, only checkpoints cosigned by witnessThreshold of them are anchored.
@@ -186,7 +206,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   }
   const address = app.server.address() as AddressInfo;
   return {
-    url: `http://${config.http.host}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${urlHost(config.http.host)}:${address.port}`,
     adminToken,
     origin,
     anchorer,

@@ -1,4 +1,4 @@
-import type { SignedFrame } from '@fieldproof/protocol';
+import { createTlsFetch, type FetchLike, type SignedFrame, type TlsMaterial } from '@fieldproof/protocol';
 import type { FramePublisher } from './frame-publisher.ts';
 import { PublishError } from './publish-error.ts';
 
@@ -12,6 +12,11 @@ export interface HttpPublisherOptions {
   timeoutMs?: number;
   /** Most requests in flight at once; more are rejected with `publisher_inflight_full` [1000]. */
   inflightMax?: number;
+  /**
+   * For https: `ca`, the CA that issued the edge's or cloud's certificate (PEM), and for an intake
+   * with mTLS this device's certificate and key (`cert`, `key`), whose device id must be the frames'.
+   */
+  tls?: TlsMaterial;
 }
 
 /** Largest error body read to find the error code; the rest is ignored. */
@@ -32,11 +37,12 @@ export function createHttpPublisher(options: HttpPublisherOptions): FramePublish
   if (!(Number.isInteger(inflightMax) && inflightMax >= 1)) throw new RangeError('inflightMax must be an integer ≥ 1');
   const inflight = new Set<Promise<void>>();
   let closed = false;
+  const send: FetchLike = options.tls ? createTlsFetch(options.tls) : fetch;
 
-  const send = async (signedFrame: SignedFrame): Promise<void> => {
+  const post = async (signedFrame: SignedFrame): Promise<void> => {
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await send(url, {
         method: 'POST',
         headers: { ...options.headers, 'content-type': 'application/json' },
         body: JSON.stringify(signedFrame),
@@ -57,7 +63,7 @@ export function createHttpPublisher(options: HttpPublisherOptions): FramePublish
       if (inflight.size >= inflightMax) {
         throw new PublishError('publisher_inflight_full', `${inflightMax} requests already in flight (inflightMax)`);
       }
-      const sending = send(signedFrame);
+      const sending = post(signedFrame);
       inflight.add(sending);
       try {
         await sending;

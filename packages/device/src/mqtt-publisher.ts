@@ -1,4 +1,4 @@
-import { type SignedFrame, topics } from '@fieldproof/protocol';
+import { type SignedFrame, type TlsMaterial, topics } from '@fieldproof/protocol';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { FramePublisher } from './frame-publisher.ts';
 import { PublishError } from './publish-error.ts';
@@ -23,6 +23,11 @@ export interface MqttPublisherOptions {
   reconnectPeriodMs?: number;
   /** How long close() waits for frames in flight before it drops them, ms [5000]. */
   closeTimeoutMs?: number;
+  /**
+   * For mqtts: `ca`, the CA that issued the broker's certificate (PEM), and for a broker with mTLS
+   * this device's certificate and key (`cert`, `key`), whose device id must be this device's.
+   */
+  tls?: TlsMaterial;
 }
 
 /**
@@ -47,6 +52,7 @@ export async function createMqttPublisher(options: MqttPublisherOptions): Promis
     connectTimeout: connectTimeoutMs,
     // A persistent session keeps unacknowledged QoS 1 frames across a reconnection.
     clean: false,
+    ...options.tls,
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

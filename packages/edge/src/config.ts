@@ -4,8 +4,11 @@ import {
   eventFunctionKey,
   eventSourceFramesMax,
   IdSchema,
+  isLoopbackHost,
   parseConfig,
   SignatureAlgorithmSchema,
+  TlsFilesSchema,
+  TlsListenerSchema,
 } from '@fieldproof/protocol';
 import { z } from 'zod';
 
@@ -143,13 +146,15 @@ export const EdgeConfigSchema = z
     /** MQTT acquisition: the broker where devices publish. Omit to run without MQTT. */
     mqtt: z
       .object({
-        /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
+        /** Broker URL, e.g. mqtt://127.0.0.1:1883, or mqtts://broker.example:8883 with tls. */
         url: z.string().min(1),
         /** Client id; fixed so the broker keeps the session and its unacknowledged frames. */
         clientId: z.string().min(1).optional(),
         /** Broker credentials. */
         username: z.string().optional(),
         password: z.string().optional(),
+        /** For mqtts: the CA to trust (caFile) and, for a broker that wants mTLS, this edge's certificate and key. */
+        tls: TlsFilesSchema.optional(),
       })
       .strict()
       .optional(),
@@ -190,6 +195,11 @@ export const EdgeConfigSchema = z
         host: z.string().default('127.0.0.1'),
         /** Listen port; 0 picks a free one. */
         port: z.number().int().min(0).max(65535).default(8081),
+        /**
+         * HTTPS (and with clientCertificates `require`, mTLS: each device presents its certificate,
+         * whose device id must be the frame's). Omitted: plain HTTP, which only a loopback host may use.
+         */
+        tls: TlsListenerSchema.optional(),
       })
       .strict()
       .optional(),
@@ -204,6 +214,8 @@ export const EdgeConfigSchema = z
         retryBaseMs: z.number().int().positive().default(200),
         /** Longest retry delay. */
         retryMaxMs: z.number().int().positive().default(30_000),
+        /** For an https cloud: the CA to trust and, if the cloud wants mTLS, this edge's certificate and key. */
+        tls: TlsFilesSchema.optional(),
       })
       .strict(),
     /**
@@ -289,6 +301,13 @@ export const EdgeConfigSchema = z
   })
   .strict()
   .superRefine((config, issues) => {
+    if (config.http && !config.http.tls && !isLoopbackHost(config.http.host)) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['http', 'tls'],
+        message: `plain HTTP on ${config.http.host} would cross the network unencrypted; set http.tls (or listen on 127.0.0.1)`,
+      });
+    }
     // A device is either keyed (devices[]) or keyless (one of modbus/opcua), never both.
     const seen = new Set(config.devices.map((device) => device.deviceId));
     const keyless = [

@@ -21,6 +21,10 @@ export const ErrorCodes = {
       'The frame is edge-attested for a device that signs its own frames or that belongs to another edge, or a keyless device sent a frame without the edge attestation.',
   },
   intake_busy: { status: 503, summary: 'Too many frames are waiting for a verdict; retry after a short pause.' },
+  device_certificate_mismatch: {
+    status: 403,
+    summary: 'The client certificate (mTLS) names another device than the frame or its MQTT topic.',
+  },
   // Batches (edge → cloud).
   batch_malformed: { status: 400, summary: 'The batch upload does not match the batch schema.' },
   batch_oversize: { status: 413, summary: 'The batch holds more frames or bytes than allowed.' },

@@ -11,4 +11,5 @@ export * from './events/index.ts';
 export * from './frame.ts';
 export * from './key-file.ts';
 export * from './prometheus-text.ts';
+export * from './tls/index.ts';
 export * from './topics.ts';

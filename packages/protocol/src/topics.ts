@@ -14,4 +14,20 @@ export const topics = {
     const deviceId = topic.slice(prefix.length);
     return deviceId.length > 0 && !deviceId.includes('/') ? deviceId : undefined;
   },
+  /**
+   * Where a broker that checks client certificates (mTLS) reroutes a frame published by a device
+   * whose certificate names another device than the topic: the edge quarantines whatever arrives
+   * here as `device_certificate_mismatch`. The last level is the device id of the certificate.
+   */
+  certificateMismatch: (certificateDeviceId: string): string =>
+    `fieldproof/v1/certificate-mismatch/${certificateDeviceId}`,
+  /** The edge's subscription to rerouted frames. */
+  certificateMismatchWildcard: 'fieldproof/v1/certificate-mismatch/+',
+  /** Certificate device id from a certificate-mismatch topic, or undefined if the topic is not one. */
+  deviceIdFromCertificateMismatchTopic(topic: string): string | undefined {
+    const prefix = 'fieldproof/v1/certificate-mismatch/';
+    if (!topic.startsWith(prefix)) return undefined;
+    const deviceId = topic.slice(prefix.length);
+    return deviceId.length > 0 && !deviceId.includes('/') ? deviceId : undefined;
+  },
 } as const;

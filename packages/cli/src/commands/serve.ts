@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCloudServer } from '@fieldproof/cloud';
+import { loadOrCreateDevelopmentCa, startCloudServer } from '@fieldproof/cloud';
 import { startEdgeGateway } from '@fieldproof/edge';
 import { createVerifyPool } from '@fieldproof/protocol';
 import pino from 'pino';
+import { logRedaction } from '../tls/log-redaction.ts';
 
 /** Resolve when the process is asked to stop (SIGINT or SIGTERM). */
 function untilSignal(write: (line: string) => void): Promise<void> {
@@ -34,17 +36,38 @@ export async function runCloud(args: string[], write: (line: string) => void): P
       suite: { type: 'string' },
       'checkpoint-interval-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'dev-tls': { type: 'boolean' },
     },
   });
+  const dataDir = resolve(values['data-dir'] ?? './data/cloud');
+  const host = values.host ?? '127.0.0.1';
+  // --tls-cert/--tls-key: the operator's own certificate (a bank's PKI); --dev-tls: one from the
+  // development CA in <data-dir>/tls, made on first start. --tls-ca: the CA to trust for https witnesses.
+  let tls: { certFile: string; keyFile: string } | undefined;
+  let caFile = values['tls-ca'];
+  if (values['tls-cert'] || values['tls-key']) {
+    if (!values['tls-cert'] || !values['tls-key']) throw new Error('give --tls-cert and --tls-key together');
+    tls = { certFile: values['tls-cert'], keyFile: values['tls-key'] };
+  } else if (values['dev-tls']) {
+    const ca = await loadOrCreateDevelopmentCa({ dir: join(dataDir, 'tls') });
+    const issued = await ca.serverCertificate('cloud', host === '0.0.0.0' || host === '::' ? [hostname()] : [host]);
+    tls = { certFile: issued.certFile, keyFile: issued.keyFile };
+    caFile ??= ca.caFile;
+  }
   const pool = createVerifyPool();
   const cloud = await startCloudServer(
     {
-      dataDir: resolve(values['data-dir'] ?? './data/cloud'),
+      dataDir,
       suite: values.suite === 'sm' ? 'sm' : 'intl',
-      http: { host: values.host ?? '127.0.0.1', port: Number(values['http-port'] ?? 8080) },
+      http: { host, port: Number(values['http-port'] ?? 8080) },
       checkpointIntervalMs: Number(values['checkpoint-interval-ms'] ?? 1_000),
+      ...(tls ? { tls } : {}),
+      ...(caFile ? { clientTls: { caFile } } : {}),
     },
-    { verifier: pool, log: pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2)) },
+    { verifier: pool, log: pino({ level: values['log-level'] ?? 'warn', redact: logRedaction }, pino.destination(2)) },
   );
   write(`cloud listening ${cloud.url}`);
   await untilSignal(write);
@@ -68,7 +91,7 @@ export async function runEdge(args: string[], write: (line: string) => void): Pr
   const pool = createVerifyPool();
   const edge = await startEdgeGateway(config as Parameters<typeof startEdgeGateway>[0], {
     verifier: pool,
-    log: pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2)),
+    log: pino({ level: values['log-level'] ?? 'warn', redact: logRedaction }, pino.destination(2)),
   });
   write(`edge running ${edge.edgeId}${edge.httpUrl ? ` ${edge.httpUrl}` : ''}`);
   await untilSignal(write);

@@ -1,12 +1,29 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFileSeqStore, createMqttPublisher, runFleet } from '@fieldproof/device';
+import type { TlsMaterial } from '@fieldproof/protocol';
 import { demoDevices } from '../embedded.ts';
+
+/** A demo device's TLS: the CA to trust and, with mTLS, its certificate from the development CA folder. */
+function deviceTls(dataDir: string, deviceId: string, caFile: string | undefined, mutual: boolean): TlsMaterial {
+  const folder = join(dataDir, 'tls');
+  return {
+    ca: readFileSync(caFile ?? join(folder, 'ca.pem')),
+    ...(mutual
+      ? {
+          cert: readFileSync(join(folder, `device-${deviceId}.pem`)),
+          key: readFileSync(join(folder, `device-${deviceId}-key.pem`)),
+        }
+      : {}),
+  };
+}
 
 const usage = `fieldproof simulate [options]
   Drive the demo site's simulated devices (keys and seqs under --data-dir) at an MQTT broker.
   --broker mqtt://127.0.0.1:1883   --data-dir ./data   --devices-per-kind 2
-  --rate 1 (frames/s per device)   --duration-s 60 (0 = until Ctrl-C)`;
+  --rate 1 (frames/s per device)   --duration-s 60 (0 = until Ctrl-C)
+  --ca ./data/tls/ca.pem (for mqtts://)   --mtls (each device presents <data-dir>/tls/device-<id>.pem)`;
 
 /** `fieldproof simulate`: publish signed frames from the demo site's devices to a broker. */
 export async function runSimulate(args: string[], write: (line: string) => void): Promise<number> {
@@ -18,6 +35,8 @@ export async function runSimulate(args: string[], write: (line: string) => void)
       'devices-per-kind': { type: 'string' },
       rate: { type: 'string' },
       'duration-s': { type: 'string' },
+      ca: { type: 'string' },
+      mtls: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -40,7 +59,12 @@ export async function runSimulate(args: string[], write: (line: string) => void)
   write(`simulating ${devices.length} devices at ${ratePerDeviceHz} frames/s each → ${broker}`);
   const result = await runFleet({
     devices,
-    createPublisher: (deviceId) => createMqttPublisher({ url: broker, clientId: `device-${deviceId}` }),
+    createPublisher: (deviceId) =>
+      createMqttPublisher({
+        url: broker,
+        clientId: `device-${deviceId}`,
+        ...(values.ca || values.mtls ? { tls: deviceTls(dataDir, deviceId, values.ca, values.mtls ?? false) } : {}),
+      }),
     seqStore: createFileSeqStore(join(dataDir, 'devices', 'seq')),
     ratePerDeviceHz,
     ...(durationS > 0 ? { durationMs: durationS * 1000 } : {}),

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { CryptoSuiteName } from '@fieldproof/protocol';
 import pino from 'pino';
 import { defaultConsoleDir, startEmbedded } from '../embedded.ts';
 import { PortInUseError } from '../port-in-use-error.ts';
+import { logRedaction } from '../tls/log-redaction.ts';
 
 /** Options of `fieldproof start`. */
 export interface StartCommandOptions {
@@ -16,6 +17,10 @@ export interface StartCommandOptions {
   devicesPerKind: number;
   ratePerDeviceHz: number;
   logLevel: string;
+  /** TLS on every listener with the development CA (the default). */
+  tls: boolean;
+  /** mTLS for devices on the broker and the edge's intake. */
+  mutualTls: boolean;
 }
 
 /**
@@ -24,7 +29,7 @@ export interface StartCommandOptions {
  */
 export async function runStart(options: StartCommandOptions, write: (line: string) => void): Promise<number> {
   const dataDir = resolve(options.dataDir);
-  const log = pino({ level: options.logLevel }, pino.destination(2));
+  const log = pino({ level: options.logLevel, redact: logRedaction }, pino.destination(2));
   write(`Fieldproof: starting the embedded default (data in ${dataDir})`);
   let embedded: Awaited<ReturnType<typeof startEmbedded>>;
   try {
@@ -38,6 +43,8 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
       devicesPerKind: options.devicesPerKind,
       ratePerDeviceHz: options.ratePerDeviceHz,
       log,
+      tls: options.tls,
+      mutualTls: options.mutualTls,
     });
   } catch (error) {
     if (error instanceof PortInUseError) {
@@ -47,6 +54,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
     throw error;
   }
   const { cloud, edge, broker, devices } = embedded;
+  // curl must trust the development CA; the path is relative when the data folder is below the working directory.
+  const caFile = embedded.tls ? relativeOrAbsolute(embedded.tls.caFile) : undefined;
+  const curl = caFile ? `curl -s --cacert ${caFile}` : 'curl -s';
   write('');
   write(`  MQTT broker     ${broker.url}   (devices publish to fieldproof/v1/frames/<deviceId>)`);
   write(`  Cloud API       ${cloud.url}   (status: ${cloud.url}/v1/status)`);
@@ -54,6 +64,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
     `  Console         ${cloud.url}/${existsSync(join(defaultConsoleDir, 'index.html')) ? '' : '   (not built: run npm run build:console)'}`,
   );
   write(`  Edge gateway    ${edge.httpUrl ?? '(no HTTP)'}   (status: ${edge.httpUrl}/v1/status)`);
+  write(
+    `  TLS             ${caFile ? `on, development CA ${caFile} (clients trust it; see docs/tls.md)${embedded.tls?.mutual ? '; mTLS: devices present certificates from it' : ''}` : 'off (--plain): listeners are plain HTTP and MQTT on loopback'}`,
+  );
   write(`  Log origin      ${cloud.origin}`);
   write(
     `  Witnesses       ${embedded.witnesses.map((witness) => witness.key.keyName).join(', ')} (${cloud.context.config.witnessThreshold} of ${embedded.witnesses.length} make a checkpoint final)`,
@@ -66,9 +79,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   );
   write('');
   write('  Fetch a proof of the newest frame and verify it offline:');
-  write(`    curl -s ${cloud.url}/v1/trust > trust.json`);
+  write(`    ${curl} ${cloud.url}/v1/trust > trust.json`);
   write(
-    `    curl -s ${cloud.url}/v1/frames/$(curl -s '${cloud.url}/v1/frames?limit=1' | node -pe 'JSON.parse(require("fs").readFileSync(0)).items[0].id')/proof > bundle.json`,
+    `    ${curl} ${cloud.url}/v1/frames/$(${curl} '${cloud.url}/v1/frames?limit=1' | node -pe 'JSON.parse(require("fs").readFileSync(0)).items[0].id')/proof > bundle.json`,
   );
   write('    npm run fieldproof -- verify bundle.json --trust trust.json');
   write('');
@@ -98,4 +111,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   await embedded.stop();
   write('stopped cleanly.');
   return 0;
+}
+
+function relativeOrAbsolute(path: string): string {
+  const shorter = relative(process.cwd(), path);
+  return shorter.startsWith('..') || isAbsolute(shorter) ? path : shorter;
 }

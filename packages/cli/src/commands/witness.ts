@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fromBase64, TrustFileSchema } from '@fieldproof/protocol';
+import { fromBase64, isLoopbackHost, TrustFileSchema } from '@fieldproof/protocol';
 import pino from 'pino';
+import { logRedaction } from '../tls/log-redaction.ts';
 import { startWitness } from '../witness/start-witness.ts';
 
 export { type StartWitnessOptions, startWitness, type Witness } from '../witness/start-witness.ts';
@@ -16,7 +17,9 @@ const usage = `fieldproof witness --name <key name> --trust <keys.json> [options
   --data-dir ./data/witness         its key and state
   --log-url http://127.0.0.1:8080   fetch checkpoints from the log too (optional)
   --poll-ms 5000                    how often to fetch (with --log-url)
-  --host 127.0.0.1  --port 8090  --log-level info`;
+  --host 127.0.0.1  --port 8090  --log-level info
+  --tls-cert cert.pem --tls-key key.pem   serve https (required off loopback)
+  --log-ca ca.pem                   the CA of an https --log-url (e.g. <data>/tls/ca.pem)`;
 
 /** `fieldproof witness`: run a witness until SIGINT or SIGTERM. Exit code 0 when stopped, 2 for bad options. */
 export async function runWitness(args: string[], write: (line: string) => void): Promise<number> {
@@ -32,6 +35,9 @@ export async function runWitness(args: string[], write: (line: string) => void):
       host: { type: 'string' },
       port: { type: 'string' },
       'log-level': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'log-ca': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -71,15 +77,31 @@ export async function runWitness(args: string[], write: (line: string) => void):
     write(`name the log with --origin; the trust file has: ${origins.join(', ') || 'no logs'}`);
     return 2;
   }
+  const host = values.host ?? '127.0.0.1';
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
+    write('give --tls-cert and --tls-key together');
+    return 2;
+  }
+  if (!values['tls-cert'] && !isLoopbackHost(host)) {
+    write(`plain HTTP on ${host} would cross the network unencrypted; give --tls-cert and --tls-key`);
+    return 2;
+  }
   const witness = await startWitness({
     name: values.name,
     dataDir: resolve(values['data-dir'] ?? './data/witness'),
     ...(values['log-url'] ? { logUrl: values['log-url'] } : {}),
     logKey: { origin, keyName: entry.keyName, alg: entry.alg, publicKey },
-    host: values.host ?? '127.0.0.1',
+    host,
     port,
+    ...(values['tls-cert'] && values['tls-key']
+      ? { tls: { certFile: values['tls-cert'], keyFile: values['tls-key'], clientCertificates: 'none' as const } }
+      : {}),
+    ...(values['log-ca'] ? { logTls: { ca: readFileSync(values['log-ca']) } } : {}),
     pollIntervalMs: values['log-url'] ? pollIntervalMs : 0,
-    log: pino({ level: values['log-level'] ?? 'info', name: `witness ${values.name}` }, pino.destination(2)),
+    log: pino(
+      { level: values['log-level'] ?? 'info', redact: logRedaction, name: `witness ${values.name}` },
+      pino.destination(2),
+    ),
   });
   write(`witness ${values.name} for ${origin} listening on ${witness.url}`);
   write(`verifier key: ${witness.vkey}`);

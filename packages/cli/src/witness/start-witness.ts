@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -13,7 +15,18 @@ import {
   type WitnessState,
   witnessCheckpoint,
 } from '@fieldproof/ledger';
-import { fromBase64, keyPairSigner, loadOrCreateKeyPair, toBase64, toHex } from '@fieldproof/protocol';
+import {
+  createTlsFetch,
+  type FetchLike,
+  fromBase64,
+  keyPairSigner,
+  loadOrCreateKeyPair,
+  type TlsListener,
+  type TlsMaterial,
+  tlsServerOptions,
+  toBase64,
+  toHex,
+} from '@fieldproof/protocol';
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
@@ -42,6 +55,10 @@ export interface StartWitnessOptions {
   log?: Logger;
   /** Clock, UTC ms. */
   clock?: () => number;
+  /** HTTPS on the witness's listener (its certificate and key). */
+  tls?: TlsListener;
+  /** For an https logUrl: the CA that issued the log's certificate. */
+  logTls?: TlsMaterial;
 }
 
 /** The outcome of fetching the log's checkpoint and witnessing it. */
@@ -74,8 +91,8 @@ const PageQuery = z
 
 const ProofAnswer = z.object({ from: z.number(), to: z.number(), proof: z.array(z.string()).max(63) }).strict();
 
-async function fetchText(url: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(logFetchTimeoutMs) });
+async function fetchText(send: FetchLike, url: string): Promise<{ status: number; text: string }> {
+  const response = await send(url, { signal: AbortSignal.timeout(logFetchTimeoutMs) });
   return { status: response.status, text: await response.text() };
 }
 
@@ -98,6 +115,7 @@ export async function startWitness(options: StartWitnessOptions): Promise<Witnes
     new Uint8Array([cosignatureSignatureType, ...keyPair.publicKey]),
   )}`;
   const store = openWitnessStore(join(dataDir, 'witness.db'));
+  const send: FetchLike = options.logTls ? createTlsFetch(options.logTls) : fetch;
 
   function decide(request: WitnessCheckpointRequest, source: CheckpointSource): WitnessDecision {
     const nowMs = clock();
@@ -129,7 +147,7 @@ export async function startWitness(options: StartWitnessOptions): Promise<Witnes
   async function fetchOnce(): Promise<WitnessFetchResult> {
     if (!logUrl) throw new Error('this witness has no logUrl to fetch from');
     const base = logUrl.replace(/\/$/, '');
-    const checkpoint = await fetchText(`${base}/v1/log/checkpoint`);
+    const checkpoint = await fetchText(send, `${base}/v1/log/checkpoint`);
     if (checkpoint.status !== 200)
       throw new Error(`GET ${base}/v1/log/checkpoint: ${checkpoint.status} ${checkpoint.text}`);
     const state = store.cosigned(logKey.origin)?.state;
@@ -145,7 +163,7 @@ export async function startWitness(options: StartWitnessOptions): Promise<Witnes
     }
     let consistencyProof: Uint8Array[] = [];
     if (state && newSize !== undefined && newSize > oldSize && oldSize > 0) {
-      const answer = await fetchText(`${base}/v1/log/consistency?from=${oldSize}&to=${newSize}`);
+      const answer = await fetchText(send, `${base}/v1/log/consistency?from=${oldSize}&to=${newSize}`);
       if (answer.status !== 200) throw new Error(`GET ${base}/v1/log/consistency: ${answer.status} ${answer.text}`);
       const parsed = ProofAnswer.parse(JSON.parse(answer.text));
       consistencyProof = parsed.proof.map((line) => fromBase64(line) ?? new Uint8Array(0));
@@ -153,7 +171,13 @@ export async function startWitness(options: StartWitnessOptions): Promise<Witnes
     return decide({ checkpointNote: checkpoint.text, consistencyProof, oldSize }, 'fetched');
   }
 
-  const app = Fastify({ logger: false, bodyLimit: addCheckpointBytesMax });
+  const tls = options.tls;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: addCheckpointBytesMax,
+    serverFactory: (handler) =>
+      tls ? (createHttpsServer(tlsServerOptions(tls), handler) as unknown as Server) : createHttpServer(handler),
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error, _request, reply) => {
@@ -230,7 +254,7 @@ export async function startWitness(options: StartWitnessOptions): Promise<Witnes
         }, options.pollIntervalMs)
       : undefined;
   return {
-    url: `http://${options.host}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`,
     key,
     vkey,
     state: () => store.cosigned(logKey.origin)?.state,

@@ -5,6 +5,7 @@ import {
   verifyCosignature,
   type WitnessCheckpointRequest,
 } from '@fieldproof/ledger';
+import type { FetchLike } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
 import { witnessPolicy } from '../log/witness-policy.ts';
 
@@ -75,7 +76,9 @@ async function readAnswer(response: Response): Promise<string> {
  * meanwhile (finality waits). Log lines carry codes, names, URLs and sizes, never key material.
  * With no witnesses configured it does nothing.
  */
-export function startCosigner(context: CloudContext): Cosigner {
+export function startCosigner(context: CloudContext, options: { fetch?: FetchLike } = {}): Cosigner {
+  // A TLS fetch trusts the witnesses' CA (clientTls.caFile); global fetch trusts the system store.
+  const send: FetchLike = options.fetch ?? fetch;
   const { config, store, cosignatures, log } = context;
   const policy = witnessPolicy(context);
   const retries = new Map<string, WitnessRetry>();
@@ -86,7 +89,7 @@ export function startCosigner(context: CloudContext): Cosigner {
 
   async function post(url: string, request: WitnessCheckpointRequest): Promise<Response> {
     try {
-      return await fetch(new URL('add-checkpoint', url.endsWith('/') ? url : `${url}/`), {
+      return await send(new URL('add-checkpoint', url.endsWith('/') ? url : `${url}/`), {
         method: 'POST',
         headers: { 'content-type': 'text/plain; charset=utf-8' },
         body: formatAddCheckpointRequest(request),

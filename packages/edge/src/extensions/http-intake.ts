@@ -1,8 +1,12 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ErrorCodes, formatPrometheusText } from '@fieldproof/protocol';
+import type { TLSSocket } from 'node:tls';
+import { ErrorCodes, formatPrometheusText, tlsServerOptions } from '@fieldproof/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
 import type { EdgeStatus } from '../gateway.ts';
+import { certificateMismatchTopic } from '../tls/certificate-mismatch-topic.ts';
 
 /** The edge's HTTP listener: frame intake for HTTPS devices, and status and quarantine reads. */
 export function createHttpIntakeExtension(
@@ -35,7 +39,14 @@ export function createHttpIntakeExtension(
     async start() {
       const settings = config.http;
       if (!settings) return;
-      app = Fastify({ bodyLimit, logger: false });
+      const tls = settings.tls;
+      const mutual = tls?.clientCertificates === 'require';
+      app = Fastify({
+        bodyLimit,
+        logger: false,
+        serverFactory: (handler) =>
+          tls ? (createHttpsServer(tlsServerOptions(tls), handler) as unknown as Server) : createHttpServer(handler),
+      });
       app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
       events.on('verdict', onVerdict);
 
@@ -65,7 +76,12 @@ export function createHttpIntakeExtension(
         const payload = Buffer.isBuffer(request.body)
           ? request.body
           : Buffer.from(JSON.stringify(request.body ?? null));
-        const rawId = store.insertRaw(context.clock(), 'http', null, payload);
+        // With mTLS a frame whose device is not the certificate's goes to quarantine under the
+        // certificate-mismatch topic (verify.ts gives it its code); a matching one enters as before.
+        const topic = mutual
+          ? certificateMismatchTopic((request.raw.socket as TLSSocket).getPeerCertificate(), payload)
+          : null;
+        const rawId = store.insertRaw(context.clock(), 'http', topic, payload);
         context.backlog.added();
         const verdict = await new Promise<{ accepted: true } | { accepted: false; code: string; message: string }>(
           (resolve) => {
@@ -183,7 +199,7 @@ export function createHttpIntakeExtension(
       });
       await app.listen({ host: settings.host, port: settings.port });
       const info = app.server.address() as AddressInfo;
-      address = `http://${settings.host}:${info.port}`;
+      address = `${tls ? 'https' : 'http'}://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${info.port}`;
     },
     async stop() {
       events.off('verdict', onVerdict);

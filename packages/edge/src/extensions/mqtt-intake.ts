@@ -1,4 +1,4 @@
-import { topics } from '@fieldproof/protocol';
+import { readTlsFiles, topics } from '@fieldproof/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
 
@@ -24,6 +24,7 @@ export function createMqttIntakeExtension(context: EdgeContext): EdgeExtension {
         connectTimeout: 10_000,
         ...(settings.username === undefined ? {} : { username: settings.username }),
         ...(settings.password === undefined ? {} : { password: settings.password }),
+        ...(settings.tls ? readTlsFiles(settings.tls) : {}),
       });
       // handleMessage runs before the PUBACK is sent; mqtt.js waits for its callback.
       // At the outbox bound the callback (and so the PUBACK, and the next message) waits for room:
@@ -49,7 +50,8 @@ export function createMqttIntakeExtension(context: EdgeContext): EdgeExtension {
       connected.on('error', (error) => log.warn({ err: error }, 'mqtt error'));
       connected.on('connect', (connack) => {
         log.info({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
-        connected.subscribe(topics.framesWildcard, { qos: 1 }, (error) => {
+        // Frames a broker with mTLS rerouted because their certificate names another device: quarantined.
+        connected.subscribe([topics.framesWildcard, topics.certificateMismatchWildcard], { qos: 1 }, (error) => {
           if (error) log.error({ err: error }, 'mqtt subscribe failed');
         });
       });

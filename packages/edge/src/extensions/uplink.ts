@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlibConstants } from 'node:zlib';
+import { createTlsFetch, type FetchLike, readTlsFiles } from '@fieldproof/protocol';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
 
 /**
@@ -19,6 +20,8 @@ export function createUplinkExtension(
   let failures = 0;
   const idleWaiters: (() => void)[] = [];
   const stats: UplinkStats = { batchesSent: 0, framesSent: 0, bodyBytesSent: 0, bodyBytesUncompressed: 0 };
+  // With cloud.tls the uplink trusts that CA (and presents this edge's certificate if given).
+  const send: FetchLike = config.cloud.tls ? createTlsFetch(readTlsFiles(config.cloud.tls)) : fetch;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -48,7 +51,7 @@ export function createUplinkExtension(
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(), config.cloud.timeoutMs);
     try {
-      const response = await fetch(new URL('/v1/ingest/batches', config.cloud.url), {
+      const response = await send(new URL('/v1/ingest/batches', config.cloud.url), {
         method: 'POST',
         headers,
         body,

@@ -92,6 +92,17 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
     }
     const signed = parsed.data;
     const deviceId = signed.frame.deviceId;
+    const certificateDeviceId = row.topic ? topics.deviceIdFromCertificateMismatchTopic(row.topic) : undefined;
+    if (certificateDeviceId !== undefined) {
+      // The intake (HTTP with mTLS) or the broker (mqtts with mTLS) saw a client certificate of another device.
+      return {
+        row,
+        ok: false,
+        code: 'device_certificate_mismatch',
+        message: `a frame of ${deviceId} came with the certificate of ${certificateDeviceId}`,
+        deviceId,
+      };
+    }
     if (row.topic !== null && topicDeviceId !== deviceId) {
       return {
         row,
