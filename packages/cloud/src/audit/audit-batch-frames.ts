@@ -11,7 +11,7 @@ import {
   type VerifyItem,
 } from '@fieldproof/protocol';
 import type Database from 'better-sqlite3';
-import type { FrameRow } from '../storage/sqlite/sqlite-store.ts';
+import type { FrameRow } from '../storage/cloud-store.ts';
 import type { AuditFinding } from './audit-finding.ts';
 
 /** What auditBatchFrames needs to know about the batch whose frames it checks. */

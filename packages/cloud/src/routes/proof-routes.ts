@@ -16,7 +16,7 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
   const { store } = context;
   app.get('/v1/frames', async (request) => {
     const query = FrameListQuery.parse(request.query);
-    const rows = store.recentFrames(query.limit, query.deviceId);
+    const rows = await store.recentFrames(query.limit, query.deviceId);
     return {
       items: rows.map((row) => ({
         id: row.id,
@@ -29,7 +29,7 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
   });
   app.get<{ Params: { id: string } }>('/v1/frames/:id', async (request, reply) => {
     const id = HashHexSchema.parse(request.params.id);
-    const row = store.frame(id);
+    const row = await store.frame(id);
     if (!row) return reply.code(404).send({ error: { code: 'frame_not_found', message: `no frame ${id}` } });
     return { id: row.id, receivedAtMs: row.received_at_ms, ...JSON.parse(row.body) };
   });
@@ -40,11 +40,13 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
   });
   app.get('/v1/log/checkpoint', async (request, reply) => {
     const query = CheckpointQuery.parse(request.query);
-    const checkpoint = store.latestCheckpoint();
+    const checkpoint = await store.latestCheckpoint();
     if (!checkpoint) return reply.code(404).send({ error: { code: 'not_found', message: 'no checkpoint yet' } });
     // The log's note alone by default (what witnesses fetch); with cosigned=1 the valid cosignatures follow it.
     const note =
-      query.cosigned === '1' ? checkpointFinality(context, checkpoint.note, checkpoint.size).note : checkpoint.note;
+      query.cosigned === '1'
+        ? (await checkpointFinality(context, checkpoint.note, checkpoint.size)).note
+        : checkpoint.note;
     return reply.header('content-type', 'text/plain; charset=utf-8').send(note);
   });
   app.get('/v1/trust', async () => {
@@ -59,14 +61,16 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
         },
       },
       edges: Object.fromEntries(
-        store
-          .edges()
-          .map((row) => [row.edge_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
+        (await store.edges()).map((row) => [
+          row.edge_id,
+          { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') },
+        ]),
       ),
       devices: Object.fromEntries(
-        store
-          .devices()
-          .map((row) => [row.device_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
+        (await store.devices()).map((row) => [
+          row.device_id,
+          { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') },
+        ]),
       ),
     };
     if (context.config.witnesses.length > 0) {

@@ -294,6 +294,20 @@ export interface CloudStore extends CloudStoreQueries {
    * other reader sees its rows before the commit.
    */
   transaction<T>(work: (tx: CloudStoreTransaction) => Promise<T>): Promise<T>;
+  /** Fold SQLite's write-ahead log into the database file (to measure it); a no-op on PostgreSQL. */
+  checkpointWal(): Promise<void>;
   /** Close the connection(s). */
   close(): Promise<void>;
 }
+
+/** The cosignature queries of the store (what the cosigner and finality checks use). */
+export type CosignatureStore = Pick<
+  CloudStoreQueries,
+  'recordCosignature' | 'setWitnessSize' | 'witnessSize' | 'hasCosignature' | 'cosignaturesAt' | 'sizesCosignedBy'
+>;
+
+/** The decision queries of the store. */
+export type DecisionStore = Pick<CloudStoreQueries, 'insertDecision' | 'decisionById' | 'decisionsBySubject'>;
+
+/** The anchor rows of one chain, contract and log. */
+export type AnchorStore = AnchorQueries;

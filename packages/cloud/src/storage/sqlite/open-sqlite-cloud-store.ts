@@ -33,5 +33,5 @@ export async function openSqliteCloudStore(
     await db.destroy();
     throw error;
   }
-  return createKyselyCloudStore(db, { dialect: 'sqlite' });
+  return createKyselyCloudStore(db, { dialect: 'sqlite', sqliteDatabase: database });
 }
