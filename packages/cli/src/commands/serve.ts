@@ -21,8 +21,25 @@ function untilSignal(write: (line: string) => void): Promise<void> {
 }
 
 /**
+ * The store a `--store` value names: `sqlite` (default, `<data-dir>/cloud.db`), `sqlite:<path>`,
+ * or a `postgres://…` URL, optionally with `?schema=<name>` for the schema to keep the tables in.
+ */
+export function storeFromOption(value: string | undefined) {
+  if (value === undefined || value === 'sqlite') return { kind: 'sqlite' as const };
+  if (value.startsWith('sqlite:')) return { kind: 'sqlite' as const, path: resolve(value.slice('sqlite:'.length)) };
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    const url = new URL(value);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    return { kind: 'postgres' as const, url: url.toString(), ...(schema === undefined ? {} : { schema }) };
+  }
+  throw new Error(`--store must be sqlite, sqlite:<path> or a postgres:// URL, not ${value}`);
+}
+
+/**
  * `fieldproof cloud`: run the cloud server alone (its own process), as in a deployment where
  * edges uplink over the network. Prints one line `cloud listening <url>` once it serves.
+ * `--store postgres://user@host/db[?schema=name]` keeps the rows in PostgreSQL instead of SQLite.
  */
 export async function runCloud(args: string[], write: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
@@ -34,8 +51,10 @@ export async function runCloud(args: string[], write: (line: string) => void): P
       suite: { type: 'string' },
       'checkpoint-interval-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      store: { type: 'string' },
     },
   });
+  const store = storeFromOption(values.store);
   const pool = createVerifyPool();
   const cloud = await startCloudServer(
     {
@@ -43,6 +62,7 @@ export async function runCloud(args: string[], write: (line: string) => void): P
       suite: values.suite === 'sm' ? 'sm' : 'intl',
       http: { host: values.host ?? '127.0.0.1', port: Number(values['http-port'] ?? 8080) },
       checkpointIntervalMs: Number(values['checkpoint-interval-ms'] ?? 1_000),
+      store,
     },
     { verifier: pool, log: pino({ level: values['log-level'] ?? 'warn' }, pino.destination(2)) },
   );
