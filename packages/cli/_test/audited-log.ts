@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCloudServer } from '@fieldproof/cloud';
+import { type CloudConfigInput, startCloudServer } from '@fieldproof/cloud';
 import { createDeviceClient, createMemorySeqStore } from '@fieldproof/device';
 import {
   type CryptoSuiteName,
@@ -38,10 +38,15 @@ export interface AuditedLog {
  * devices (Ed25519 and P-256), post four signed batches over HTTP (11 frames, one of them with
  * an altered signature, which the cloud quarantines), sign checkpoints at sizes 1, 2 and 4, stop.
  */
-export async function buildAuditedLog(dir: string, suite: CryptoSuiteName = 'intl'): Promise<AuditedLog> {
+export async function buildAuditedLog(
+  dir: string,
+  suite: CryptoSuiteName = 'intl',
+  store?: CloudConfigInput['store'],
+): Promise<AuditedLog> {
   const cloud = await startCloudServer({
     dataDir: join(dir, 'cloud'),
     suite,
+    ...(store === undefined ? {} : { store }),
     http: { port: 0 },
     checkpointIntervalMs: 3_600_000,
   });

@@ -25,7 +25,8 @@ function parseInt8(text: string): number {
   return value;
 }
 
-const types = {
+/** The pool's type parsers: int8 as a checked number. */
+export const postgresTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === int8Oid && format !== 'binary') return parseInt8;
     return pg.types.getTypeParser(oid, format as 'text');
@@ -36,7 +37,7 @@ const types = {
 export const schemaNamePattern = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The URL with any password replaced, for messages. */
-function redact(url: string): string {
+export function redact(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -57,7 +58,7 @@ export async function openPostgresCloudStore(options: OpenPostgresCloudStoreOpti
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.connectionsMax ?? 10,
-    types,
+    types: postgresTypes,
     connectionTimeoutMillis: 10_000,
     ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
   });
