@@ -94,7 +94,8 @@ async function insertRows(
       statement = sqlite.prepare(insertText('sqlite', table, columns, 1));
       target.statements.set(table, statement);
     }
-    for (const row of rows) statement.run(row);
+    // Spread arguments: better-sqlite3 binds them without the array walk of run(array).
+    for (const row of rows) statement.run(...row);
     return;
   }
   for (const part of chunks(rows, rowsPerInsert(columns.length))) {
