@@ -18,7 +18,7 @@ import { formatCheckpoint, signNote } from '@fieldproof/ledger';
 import { generateKeyPair, keyPairSigner, suiteHash, utf8 } from '@fieldproof/protocol';
 import pino from 'pino';
 import type { Hex } from 'viem';
-import { openSqliteStore } from '../packages/cloud/src/storage/sqlite/sqlite-store.ts';
+import { openSqliteCloudStore } from '../packages/cloud/src/storage/sqlite/open-sqlite-cloud-store.ts';
 import { describeMachine, writeResults } from './machine.ts';
 
 const anchorsTotal = Number(process.env.BENCH_ANCHORS ?? 50);
@@ -36,7 +36,7 @@ function median(values: readonly bigint[]): bigint {
 
 const folder = mkdtempSync(join(tmpdir(), 'fieldproof-bench-anchor-'));
 const anvil = await startAnvil();
-const store = openSqliteStore(join(folder, 'cloud.db'));
+const store = await openSqliteCloudStore(join(folder, 'cloud.db'));
 try {
   const [owner, member, recipient] = anvilAccounts;
   const ownerClients = createEvmClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: owner.privateKey });
@@ -52,7 +52,7 @@ try {
     const size = index * 1_000;
     const rootHash = suiteHash('intl', utf8(`bench root ${size}`));
     const note = signNote(formatCheckpoint({ origin, size, rootHash, suite: 'intl' }), { keyName: origin, signer });
-    store.insertCheckpoint(size, rootHash, note, Date.now());
+    await store.insertCheckpoint(size, rootHash, note, Date.now());
   }
   const anchorer = createEvmAnchorer(
     { store, origin, suite: 'intl', log: pino({ level: 'silent' }), clock: Date.now },
@@ -69,7 +69,7 @@ try {
   const started = performance.now();
   await anchorer.drain();
   const seconds = (performance.now() - started) / 1_000;
-  const rows = anchorer.anchors.anchors();
+  const rows = await anchorer.anchors.anchors();
   if (rows.length !== anchorsTotal || rows.some((row) => row.state !== 'final')) {
     throw new Error(`expected ${anchorsTotal} final anchors, got ${rows.length}`);
   }
@@ -105,7 +105,7 @@ try {
   });
   console.log(`\n  figures written to ${path}`);
 } finally {
-  store.close();
+  await store.close();
   await anvil.stop();
   rmSync(folder, { recursive: true, force: true });
 }

@@ -281,13 +281,13 @@ try {
   const drainStarted = performance.now();
   const cloudStartSeconds = (drainStarted - cloudStarted) / 1_000;
   for (;;) {
-    const stored = cloud.context.store.totals().frames;
+    const stored = (await cloud.context.store.totals()).frames;
     progress('draining', stored, backlogFrames);
     if (stored >= backlogFrames && edge.status().outbox.frames === 0) break;
     await sleep(20);
   }
   const drainSeconds = (performance.now() - drainStarted) / 1_000;
-  const totals = cloud.context.store.totals();
+  const totals = await cloud.context.store.totals();
   if (totals.frames !== backlogFrames || totals.quarantined !== 0) {
     throw new Error(
       `cloud holds ${totals.frames} frames, ${totals.quarantined} quarantined; expected ${backlogFrames}`,

@@ -170,13 +170,13 @@ export async function createEmbeddedBench(options: { dataDir: string; deviceCoun
       const started = performance.now();
       await publishAll(broker.url, groups);
       for (;;) {
-        const stored = cloud.context.store.totals().frames;
+        const stored = (await cloud.context.store.totals()).frames;
         progress('frames stored and logged', stored, frames.length);
         if (stored >= frames.length) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const seconds = (performance.now() - started) / 1000;
-      const totals = cloud.context.store.totals();
+      const totals = await cloud.context.store.totals();
       if (totals.quarantined !== 0 || edge.status().quarantined !== 0) throw new Error('a good frame was rejected');
       return {
         frames: totals.frames,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { proveInclusion, verifyFrameBundle } from '@fieldproof/ledger';
 import { generateKeyPair, sign, verify } from '@fieldproof/protocol';
 import { openLogSequencer } from '../packages/cloud/src/log/log-sequencer.ts';
-import { openSqliteStore } from '../packages/cloud/src/storage/sqlite/sqlite-store.ts';
+import { openSqliteCloudStore } from '../packages/cloud/src/storage/sqlite/open-sqlite-cloud-store.ts';
 import { buildFrameBundle } from '../packages/ledger/_test/frame-bundle-fixture.ts';
 import { describeMachine, progress, writeResults } from './machine.ts';
 
@@ -104,7 +104,7 @@ const bundleVerify = {
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-bench-ledger-'));
 const results: Record<string, unknown> = { bundleVerify };
 try {
-  const store = openSqliteStore(join(dataDir, 'cloud.db'));
+  const store = await openSqliteCloudStore(join(dataDir, 'cloud.db'));
   const sequencer = await openLogSequencer(store, 'intl');
   const entry = new Uint8Array(entryBytes);
   let appendMs = 0;
@@ -115,18 +115,18 @@ try {
     while (sequencer.size < size) {
       const count = Math.min(leavesPerTransaction, size - sequencer.size);
       const nowMs = Date.now();
-      store.transaction(() => {
+      await sequencer.write(async (_tx, stage) => {
         for (let i = 0; i < count; i++) {
-          // Distinct entries: the leaf index in the first 8 bytes.
-          new DataView(entry.buffer).setFloat64(0, sequencer.size + i);
-          sequencer.stage('bench', entry, nowMs);
+          // Distinct entries: the leaf index in the first 8 bytes (a copy each: staged entries are written at commit).
+          const data = entry.slice();
+          new DataView(data.buffer).setFloat64(0, sequencer.size + i);
+          stage('bench', data, nowMs);
         }
       });
-      sequencer.adopt();
       progress(`append to ${format(size)} leaves`, sequencer.size - first, size - first);
     }
     appendMs += performance.now() - started;
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    await store.checkpointWal();
     const dbBytes = statSync(join(dataDir, 'cloud.db')).size;
 
     const random = seededGenerator(size);
@@ -171,7 +171,7 @@ try {
       `  inclusion proof build at 10,000,000 leaves: skipped (set BENCH_LEDGER_LARGE=1): appending 10^7 leaves takes ~${format(10_000_000 / appendedPerSecond / 60, 1)} min here and ~${format((bytesPerLeaf * 10_000_000) / 2 ** 30, 1)} GiB of disk`,
     );
   }
-  store.close();
+  await store.close();
   results.appendedLeavesPerSecond = Math.round(appendedPerSecond);
   results.appendedLeaves = sequencer.size;
   results.leavesPerTransaction = leavesPerTransaction;

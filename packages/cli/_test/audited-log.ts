@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCloudServer } from '@fieldproof/cloud';
+import { type CloudConfigInput, startCloudServer } from '@fieldproof/cloud';
 import { createDeviceClient, createMemorySeqStore } from '@fieldproof/device';
 import {
   type CryptoSuiteName,
@@ -38,10 +38,15 @@ export interface AuditedLog {
  * devices (Ed25519 and P-256), post four signed batches over HTTP (11 frames, one of them with
  * an altered signature, which the cloud quarantines), sign checkpoints at sizes 1, 2 and 4, stop.
  */
-export async function buildAuditedLog(dir: string, suite: CryptoSuiteName = 'intl'): Promise<AuditedLog> {
+export async function buildAuditedLog(
+  dir: string,
+  suite: CryptoSuiteName = 'intl',
+  store?: CloudConfigInput['store'],
+): Promise<AuditedLog> {
   const cloud = await startCloudServer({
     dataDir: join(dir, 'cloud'),
     suite,
+    ...(store === undefined ? {} : { store }),
     http: { port: 0 },
     checkpointIntervalMs: 3_600_000,
   });
@@ -97,22 +102,22 @@ export async function buildAuditedLog(dir: string, suite: CryptoSuiteName = 'int
       if (!response.ok) throw new Error(`POST batch ${batches.length}: ${response.status} ${await response.text()}`);
       batches.push(built);
     };
-    const checkpoint = () => {
-      const size = cloud.checkpointNow();
+    const checkpoint = async () => {
+      const size = await cloud.checkpointNow();
       if (size === undefined) throw new Error('the cloud signed no checkpoint');
       checkpointSizes.push(size);
     };
     await post([deviceA.buildFrame(weight(1000)), deviceB.buildFrame(power(50)), deviceA.buildFrame(weight(1001))]);
-    checkpoint();
+    await checkpoint();
     await post([
       deviceB.buildFrame(power(51)),
       badSignature(deviceA.buildFrame(weight(1002))),
       deviceA.buildFrame(weight(1003)),
     ]);
-    checkpoint();
+    await checkpoint();
     await post([deviceA.buildFrame(weight(1004)), deviceB.buildFrame(power(52))]);
     await post([deviceB.buildFrame(power(53)), deviceA.buildFrame(weight(1005)), deviceB.buildFrame(power(54))]);
-    checkpoint();
+    await checkpoint();
     return {
       dataDir: dir,
       origin: cloud.origin,
@@ -180,7 +185,7 @@ export async function buildBulkLog(
       if (!response.ok) throw new Error(`POST batch ${batchSeq}: ${response.status} ${await response.text()}`);
       previous = built.batchHash;
     }
-    cloud.checkpointNow();
+    await cloud.checkpointNow();
     return { dataDir: dir, origin: cloud.origin };
   } finally {
     await cloud.stop();

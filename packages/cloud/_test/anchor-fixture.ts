@@ -11,12 +11,12 @@ import { generateKeyPair, keyPairSigner, suiteHash, utf8 } from '@fieldproof/pro
 import pino from 'pino';
 import type { Address, Hex } from 'viem';
 import type { EvmClients } from '../src/chain/evm/evm-clients.ts';
-import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { openSqliteCloudStore } from '../src/storage/sqlite/open-sqlite-cloud-store.ts';
 
 /** A store, a log signer and a readable logger for anchoring tests. */
-export function createAnchorFixture(origin = 'fieldproof.test/anchor-log') {
+export async function createAnchorFixture(origin = 'fieldproof.test/anchor-log') {
   const folder = mkdtempSync(join(tmpdir(), 'fieldproof-anchor-'));
-  const store = openSqliteStore(join(folder, 'cloud.db'));
+  const store = await openSqliteCloudStore(join(folder, 'cloud.db'));
   const signer = keyPairSigner(generateKeyPair('ed25519'));
   const lines: string[] = [];
   const sink = new Writable({
@@ -44,14 +44,14 @@ export function createAnchorFixture(origin = 'fieldproof.test/anchor-log') {
     clock: () => nowMs++,
     rootAt,
     /** Sign and store checkpoints of these sizes. */
-    addCheckpoints(...sizes: number[]): void {
+    async addCheckpoints(...sizes: number[]): Promise<void> {
       for (const size of sizes) {
         const body = formatCheckpoint({ origin, size, rootHash: rootAt(size), suite: 'intl' });
-        store.insertCheckpoint(size, rootAt(size), signNote(body, { keyName: origin, signer }), nowMs);
+        await store.insertCheckpoint(size, rootAt(size), signNote(body, { keyName: origin, signer }), nowMs);
       }
     },
-    close(): void {
-      store.close();
+    async close(): Promise<void> {
+      await store.close();
       rmSync(folder, { recursive: true, force: true });
     },
   };

@@ -41,6 +41,32 @@ export function defaultWitnessThreshold(witnessCount: number): number {
   return witnessCount === 4 ? 3 : witnessCount;
 }
 
+/** The cloud store: embedded SQLite, or PostgreSQL for scale-out. */
+export const StoreConfigSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('sqlite'),
+      /** Database file; default `<dataDir>/cloud.db`. */
+      path: z.string().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      /** postgres://user[:password]@host[:port]/database */
+      url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+      /** Schema for the tables (created if missing); default the role's search_path. */
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+        .optional(),
+      /** Most pooled connections. */
+      connectionsMax: z.number().int().min(1).max(100).default(10),
+    })
+    .strict(),
+]);
+export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+
 /** The cloud server's configuration; validated at start, every default explicit. */
 export const CloudConfigSchema = z
   .object({
@@ -110,6 +136,11 @@ export const CloudConfigSchema = z
     witnessBackoffMaxMs: z.number().int().min(10).default(30_000),
     /** SQLite durability: `normal` survives a process crash, `full` also power loss. */
     synchronous: z.enum(['normal', 'full']).default('normal'),
+    /**
+     * Where the cloud keeps its rows: `sqlite` (embedded, default: `<dataDir>/cloud.db`, or `path`)
+     * or `postgres` (scale-out: `url`, and optionally the `schema` to keep the tables in).
+     */
+    store: StoreConfigSchema.default({ kind: 'sqlite' }),
     /**
      * Folder of a built web console (`npm run build:console` writes packages/console/dist), served
      * at `/` with index.html for the console's own paths. Omitted: no console. Set but missing: a

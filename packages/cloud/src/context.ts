@@ -1,10 +1,8 @@
 import type { BulkVerifier, CryptoSuiteName, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
-import type { AnchorStore } from './chain/evm/anchor-store.ts';
 import type { CloudConfig } from './config.ts';
 import type { LogSequencer } from './log/log-sequencer.ts';
-import type { CosignatureStore } from './storage/sqlite/cosignature-store.ts';
-import type { CloudStore } from './storage/sqlite/sqlite-store.ts';
+import type { AnchorStore, CloudStore, CosignatureStore } from './storage/cloud-store.ts';
 
 /** The one object routes and workers get. */
 export interface CloudContext {

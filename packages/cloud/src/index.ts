@@ -2,6 +2,7 @@ export * from './audit/audit-anchors.ts';
 export * from './audit/audit-log.ts';
 export * from './audit/open-audit-store.ts';
 export * from './audit/read-anchor-records.ts';
+export * from './audit/snapshot-postgres-store.ts';
 export * from './chain/evm/index.ts';
 export * from './config.ts';
 export type { CloudContext } from './context.ts';

@@ -32,9 +32,10 @@ import { proofRoutes } from './routes/proof-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
 import { tileRoutes } from './routes/tile-routes.ts';
-import { openCosignatureStore } from './storage/sqlite/cosignature-store.ts';
-import { openDecisionStore } from './storage/sqlite/decision-store.ts';
-import { openSqliteStore } from './storage/sqlite/sqlite-store.ts';
+import type { CloudStore } from './storage/cloud-store.ts';
+import { openPostgresCloudStore } from './storage/postgres/open-postgres-cloud-store.ts';
+import { openSqliteCloudStore } from './storage/sqlite/open-sqlite-cloud-store.ts';
+import { storeUnavailableError } from './storage/store-unavailable.ts';
 import { publishCheckpoint, startCheckpointer } from './workers/checkpointer.ts';
 import { type Cosigner, startCosigner } from './workers/cosigner.ts';
 
@@ -65,7 +66,7 @@ export interface CloudServer {
   /** The worker that sends checkpoints to the configured witnesses (idle without witnesses). */
   cosigner: Cosigner;
   /** Sign a checkpoint now if the log grew. */
-  checkpointNow(): number | undefined;
+  checkpointNow(): Promise<number | undefined>;
   /** Stop the listener and workers, sign a last checkpoint, close the store. */
   stop(): Promise<void>;
 }
@@ -92,17 +93,26 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   const identity = loadLogIdentity({ dataDir: config.dataDir, logKeyAlg: config.logKeyAlg, origin: config.origin });
   const logKey = identity.keyPair;
   const adminToken = loadOrCreateToken(join(config.dataDir, 'keys', 'admin-token'));
-  const store = openSqliteStore(join(config.dataDir, 'cloud.db'), { synchronous: config.synchronous });
-  const storedSuite = store.getMeta('suite');
+  const store: CloudStore =
+    config.store.kind === 'postgres'
+      ? await openPostgresCloudStore({
+          url: config.store.url,
+          connectionsMax: config.store.connectionsMax,
+          ...(config.store.schema === undefined ? {} : { schema: config.store.schema }),
+        })
+      : await openSqliteCloudStore(config.store.path ?? join(config.dataDir, 'cloud.db'), {
+          synchronous: config.synchronous,
+        });
+  const storedSuite = await store.getMeta('suite');
   if (storedSuite && storedSuite !== config.suite) {
-    store.close();
+    await store.close();
     throw new Error(
       `invalid cloud configuration:\n  cloud.suite: this log was created with suite ${storedSuite}; a log keeps one suite`,
     );
   }
-  store.setMeta('suite', config.suite);
+  await store.setMeta('suite', config.suite);
   const origin = identity.origin;
-  const sequencer = await openLogSequencer(store, config.suite);
+  const sequencer = await openLogSequencer(store, config.suite, origin);
   const log = options.log ?? pino({ level: 'silent' });
   const context: CloudContext = {
     config,
@@ -115,9 +125,9 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     verifier: options.verifier ?? inlineVerifier,
     log,
     clock: options.clock ?? Date.now,
-    cosignatures: openCosignatureStore(store.db),
+    cosignatures: store,
   };
-  const decisions = openDecisionStore(store.db);
+  const decisions = store;
   const expectedToken = Buffer.from(adminToken);
   const requireAdmin = (authorization: string | undefined) => {
     const given = Buffer.from((authorization ?? '').replace(/^Bearer /, ''));
@@ -134,7 +144,8 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     serverFactory: (handler) =>
       tls ? (createHttpsServer(tlsServerOptions(tls), handler) as unknown as Server) : createHttpServer(handler),
   });
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((thrown, _request, reply) => {
+    const error = storeUnavailableError(thrown) ?? thrown;
     if (error instanceof FieldproofError) {
       return reply
         .code(error.status)
@@ -183,7 +194,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
         { store, origin, suite: config.suite, log, clock: context.clock },
         {
           config: config.chain,
-          isFinal: (checkpoint) => checkpointFinality(context, checkpoint.note, checkpoint.size).final,
+          isFinal: async (checkpoint) => (await checkpointFinality(context, checkpoint.note, checkpoint.size)).final,
         },
       )
     : undefined;
@@ -201,7 +212,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     await checkpointer.stop();
     await cosigner.stop();
     await anchorer?.stop();
-    store.close();
+    await store.close();
     throw error;
   }
   const address = app.server.address() as AddressInfo;
@@ -213,8 +224,8 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     decisionLog,
     context,
     cosigner,
-    checkpointNow: () => {
-      const size = publishCheckpoint(context);
+    checkpointNow: async () => {
+      const size = await publishCheckpoint(context);
       if (size !== undefined) cosigner.trigger();
       return size;
     },
@@ -223,7 +234,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
       await checkpointer.stop();
       await cosigner.stop();
       await anchorer?.stop();
-      store.close();
+      await store.close();
     },
   };
 }

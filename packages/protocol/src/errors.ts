@@ -62,6 +62,11 @@ export const ErrorCodes = {
   unauthorized: { status: 401, summary: 'Missing or wrong credentials.' },
   not_found: { status: 404, summary: 'No such resource.' },
   internal: { status: 500, summary: 'An unexpected error; see the server log.' },
+  // Store.
+  store_unavailable: {
+    status: 503,
+    summary: 'The cloud store (SQLite file or PostgreSQL server) cannot be reached; retry when it is back.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 /** One of the stable error codes. */

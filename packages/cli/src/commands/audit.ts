@@ -9,6 +9,8 @@ import {
   auditFindingKinds,
   auditLog,
   openAuditStore,
+  type PostgresSnapshot,
+  snapshotPostgresStore,
 } from '@fieldproof/cloud';
 import {
   type BulkVerifier,
@@ -36,7 +38,7 @@ export interface RunAuditOptions {
   progressStream?: ProgressStream;
 }
 
-const usage = `usage: fieldproof audit [--data-dir ./data] [--db <cloud.db>] [--log-key <log-key.json>]
+const usage = `usage: fieldproof audit [--data-dir ./data] [--db <cloud.db> | --store postgres://…[?schema=name]] [--log-key <log-key.json>]
                         [--origin <origin>] [--suite intl|sm] [--progress auto|always|never] [--threads N]
                         [--rpc <URL>]`;
 
@@ -99,6 +101,7 @@ export async function runAudit(
   let values: {
     'data-dir'?: string;
     db?: string;
+    store?: string;
     'log-key'?: string;
     origin?: string;
     suite?: string;
@@ -112,6 +115,7 @@ export async function runAudit(
       options: {
         'data-dir': { type: 'string' },
         db: { type: 'string' },
+        store: { type: 'string' },
         'log-key': { type: 'string' },
         origin: { type: 'string' },
         suite: { type: 'string' },
@@ -146,10 +150,31 @@ export async function runAudit(
     return 2;
   }
 
+  // A PostgreSQL store is audited through a consistent snapshot of its rows in a temporary SQLite file.
+  let snapshot: PostgresSnapshot | undefined;
+  let storeLabel = dbPath;
+  if (values.store !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(values.store)) {
+      write(`--store must be a postgres:// URL (use --db for a SQLite file), got ${values.store}\n${usage}`);
+      return 2;
+    }
+    const url = new URL(values.store);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    try {
+      snapshot = await snapshotPostgresStore(url.toString(), schema);
+    } catch (error) {
+      write((error as Error).message);
+      return 2;
+    }
+    url.password = url.password ? '***' : '';
+    storeLabel = `${url.toString()}${schema === undefined ? '' : ` schema ${schema}`}`;
+  }
   let store: AuditStore;
   try {
-    store = openAuditStore(dbPath);
+    store = openAuditStore(snapshot?.path ?? dbPath);
   } catch (error) {
+    snapshot?.remove();
     write((error as Error).message);
     return 2;
   }
@@ -200,10 +225,11 @@ export async function runAudit(
       return 2;
     }
     if (showProgress) bar.finish();
-    for (const line of summaryLines(result, dbPath, values.rpc !== undefined)) write(line);
+    for (const line of summaryLines(result, storeLabel, values.rpc !== undefined)) write(line);
     return result.findingsTotal === 0 ? 0 : 1;
   } finally {
     await pool?.close();
     store.close();
+    snapshot?.remove();
   }
 }

@@ -23,8 +23,25 @@ function untilSignal(write: (line: string) => void): Promise<void> {
 }
 
 /**
+ * The store a `--store` value names: `sqlite` (default, `<data-dir>/cloud.db`), `sqlite:<path>`,
+ * or a `postgres://…` URL, optionally with `?schema=<name>` for the schema to keep the tables in.
+ */
+export function storeFromOption(value: string | undefined) {
+  if (value === undefined || value === 'sqlite') return { kind: 'sqlite' as const };
+  if (value.startsWith('sqlite:')) return { kind: 'sqlite' as const, path: resolve(value.slice('sqlite:'.length)) };
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    const url = new URL(value);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    return { kind: 'postgres' as const, url: url.toString(), ...(schema === undefined ? {} : { schema }) };
+  }
+  throw new Error(`--store must be sqlite, sqlite:<path> or a postgres:// URL, not ${value}`);
+}
+
+/**
  * `fieldproof cloud`: run the cloud server alone (its own process), as in a deployment where
  * edges uplink over the network. Prints one line `cloud listening <url>` once it serves.
+ * `--store postgres://user@host/db[?schema=name]` keeps the rows in PostgreSQL instead of SQLite.
  */
 export async function runCloud(args: string[], write: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
@@ -40,8 +57,10 @@ export async function runCloud(args: string[], write: (line: string) => void): P
       'tls-key': { type: 'string' },
       'tls-ca': { type: 'string' },
       'dev-tls': { type: 'boolean' },
+      store: { type: 'string' },
     },
   });
+  const store = storeFromOption(values.store);
   const dataDir = resolve(values['data-dir'] ?? './data/cloud');
   const host = values.host ?? '127.0.0.1';
   // --tls-cert/--tls-key: the operator's own certificate (a bank's PKI); --dev-tls: one from the
@@ -66,6 +85,7 @@ export async function runCloud(args: string[], write: (line: string) => void): P
       checkpointIntervalMs: Number(values['checkpoint-interval-ms'] ?? 1_000),
       ...(tls ? { tls } : {}),
       ...(caFile ? { clientTls: { caFile } } : {}),
+      store,
     },
     { verifier: pool, log: pino({ level: values['log-level'] ?? 'warn', redact: logRedaction }, pino.destination(2)) },
   );

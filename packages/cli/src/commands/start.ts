@@ -88,10 +88,11 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   write('  Ctrl-C stops cleanly; npm start again resumes from the data folder.');
   write('');
 
-  const statusTimer = setInterval(() => {
-    const status = cloud.context.store.totals();
+  const statusTimer = setInterval(async () => {
+    const status = await cloud.context.store.totals().catch(() => undefined);
+    if (!status) return;
     const edgeStatus = edge.status();
-    const checkpoint = cloud.context.store.latestCheckpoint();
+    const checkpoint = await cloud.context.store.latestCheckpoint();
     write(
       `[${new Date().toISOString()}] frames ${status.frames} · batches ${status.batches} · log size ${cloud.context.sequencer.size} · checkpoint ${checkpoint?.size ?? 0} · edge outbox ${edgeStatus.outbox.batches} · rejects edge ${edgeStatus.quarantined} cloud ${status.quarantined}`,
     );

@@ -63,12 +63,14 @@ const decision: Decision = {
 };
 
 async function anchoredSize(size: number): Promise<void> {
-  await waitFor(`the anchor of size ${size}`, () => (anchors.anchorAt(size)?.state === 'final' ? true : undefined));
+  await waitFor(`the anchor of size ${size}`, async () =>
+    (await anchors.anchorAt(size))?.state === 'final' ? true : undefined,
+  );
 }
 
 async function grow(edge: TestEdge, chain: EdgeChain, tag: number): Promise<number> {
   await edge.appendBatch(cloud.url, chain, tag);
-  const size = cloud.checkpointNow();
+  const size = await cloud.checkpointNow();
   if (size === undefined) throw new Error('no checkpoint was signed');
   return size;
 }
@@ -106,7 +108,7 @@ beforeAll(async () => {
   // Size 1 (a batch), then size 3 (a decision and a batch), each anchored in its own transaction.
   expect(await grow(edge, chain, 1)).toBe(1);
   await anchoredSize(1);
-  firstAnchorTx = anchors.anchorAt(1)?.txHash ?? '';
+  firstAnchorTx = (await anchors.anchorAt(1))?.txHash ?? '';
   await cloud.decisionLog.append(decision);
   expect(await grow(edge, chain, 2)).toBe(3);
   await anchoredSize(3);

@@ -118,7 +118,7 @@ async function appendAndCheckpoint(
   tag: number,
 ) {
   await edge.appendBatch(cloud.url, chain, tag);
-  expect(cloud.checkpointNow()).toBeGreaterThan(0);
+  expect(await cloud.checkpointNow()).toBeGreaterThan(0);
 }
 
 describe('consortium witnesses against a real cloud log', () => {

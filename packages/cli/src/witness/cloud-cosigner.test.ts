@@ -99,7 +99,7 @@ interface Status {
 /** Append a batch, sign a checkpoint and run one cosigning pass (after any backoff has passed). */
 async function grow(cloud: CloudServer, edge: TestEdge, chain: EdgeChain, tag: number): Promise<Status> {
   await edge.appendBatch(cloud.url, chain, tag);
-  expect(cloud.checkpointNow()).toBeGreaterThan(0);
+  expect(await cloud.checkpointNow()).toBeGreaterThan(0);
   await new Promise((resolve) => setTimeout(resolve, 20));
   await cloud.cosigner.cosignNow();
   return getJson<Status>(`${cloud.url}/v1/status`);
@@ -197,13 +197,13 @@ describe('the cloud sends checkpoints to real witnesses (c2sp.org/tlog-witness)'
     const chain = newEdgeChain();
     expect((await grow(cloud, edge, chain, 1)).finalCheckpointSize).toBe(1);
     await grow(cloud, edge, chain, 2);
-    expect(cloud.context.cosignatures.witnessSize('bank')).toBe(2);
+    expect(await cloud.context.cosignatures.witnessSize('bank')).toBe(2);
     // The cloud forgets what the witness cosigned (a lost answer, a restored backup): it sends old 0.
-    cloud.context.cosignatures.setWitnessSize('bank', 0);
+    await cloud.context.cosignatures.setWitnessSize('bank', 0);
     const third = await grow(cloud, edge, chain, 3);
     expect(third.finalCheckpointSize).toBe(3);
     expect(bank.state()?.size).toBe(3);
-    expect(cloud.context.cosignatures.witnessSize('bank')).toBe(3);
+    expect(await cloud.context.cosignatures.witnessSize('bank')).toBe(3);
     expect(captured.lines().filter((line) => line.msg.includes('retrying from it'))).toHaveLength(1);
     expect(captured.lines().filter((line) => line.level >= 40)).toEqual([]);
   });
@@ -224,8 +224,8 @@ describe('the cloud sends checkpoints to real witnesses (c2sp.org/tlog-witness)'
     await edge.register(cloud.url, cloud.adminToken);
     const status = await grow(cloud, edge, newEdgeChain(), 1);
     expect(status).toMatchObject({ checkpointSize: 1, finalCheckpointSize: 0 });
-    expect(cloud.context.cosignatures.hasCosignature(1, 'bank')).toBe(true);
-    expect(cloud.context.cosignatures.hasCosignature(1, 'regulator')).toBe(false);
+    expect(await cloud.context.cosignatures.hasCosignature(1, 'bank')).toBe(true);
+    expect(await cloud.context.cosignatures.hasCosignature(1, 'regulator')).toBe(false);
     const invalid = captured.lines().filter((line) => line.code === 'cosignature_invalid');
     expect(invalid.length).toBeGreaterThan(0);
     expect(new Set(invalid.map((line) => line.witness))).toEqual(new Set(['regulator']));
@@ -274,21 +274,18 @@ describe('the cloud sends checkpoints to real witnesses (c2sp.org/tlog-witness)'
     // 2 of 4 cosigned size 1: it is not final, so it is not anchored and its bundle names no anchor.
     expect(await grow(cloud, edge, chain, 1)).toMatchObject({ checkpointSize: 1, finalCheckpointSize: 0 });
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(anchors.anchors()).toEqual([]);
+    expect(await anchors.anchors()).toEqual([]);
     expect((await newestBundle(cloud, edge)).anchor).toBeUndefined();
 
     // With logistics back, size 2 is final and gets anchored; size 1 is passed over for good.
     await witnessAt('logistics', logKey, join(root, 'anchor', 'logistics'), logisticsPort);
     expect(await grow(cloud, edge, chain, 2)).toMatchObject({ checkpointSize: 2, finalCheckpointSize: 2 });
-    await waitFor('the anchor of size 2', () => (anchors.anchorAt(2)?.state === 'final' ? true : undefined));
-    expect(
-      anchors
-        .anchors()
-        .filter((row) => row.state !== 'superseded')
-        .map((row) => row.size),
-    ).toEqual([2]);
+    await waitFor('the anchor of size 2', async () =>
+      (await anchors.anchorAt(2))?.state === 'final' ? true : undefined,
+    );
+    expect((await anchors.anchors()).filter((row) => row.state !== 'superseded').map((row) => row.size)).toEqual([2]);
     const bundle = await newestBundle(cloud, edge);
-    const row = anchors.anchorAt(2);
+    const row = await anchors.anchorAt(2);
     expect(bundle.anchor).toEqual({
       chainId: anvil.chainId,
       contract: cloud.anchorer?.scope.contractAddress,

@@ -12,7 +12,7 @@ import {
 } from '@fieldproof/protocol';
 import type Database from 'better-sqlite3';
 import { type FrameOriginDevice, verifyFrameOrigin } from '../ingest/verify-frame-origin.ts';
-import type { FrameRow } from '../storage/sqlite/sqlite-store.ts';
+import type { FrameRow } from '../storage/cloud-store.ts';
 import type { AuditFinding } from './audit-finding.ts';
 
 /** What auditBatchFrames needs to know about the batch whose frames it checks. */

@@ -26,7 +26,7 @@ import {
   verify,
 } from '@fieldproof/protocol';
 import type Database from 'better-sqlite3';
-import type { BatchRow } from '../storage/sqlite/sqlite-store.ts';
+import type { BatchRow } from '../storage/cloud-store.ts';
 import { auditAnchors } from './audit-anchors.ts';
 import { auditBatchFrames, quarantineLeafKey } from './audit-batch-frames.ts';
 import { type AuditFinding, type AuditFindingKind, auditFindingKinds } from './audit-finding.ts';

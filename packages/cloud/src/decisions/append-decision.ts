@@ -8,7 +8,6 @@ import {
   utf8,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
-import type { DecisionStore } from '../storage/sqlite/decision-store.ts';
 
 export interface AppendDecisionParameters {
   /** The decision to record (validated here). */
@@ -31,7 +30,6 @@ export interface AppendDecisionResult {
  */
 export async function appendDecision(
   context: CloudContext,
-  decisions: DecisionStore,
   parameters: AppendDecisionParameters,
 ): Promise<AppendDecisionResult> {
   const parsed = DecisionSchema.safeParse(parameters.decision);
@@ -49,42 +47,33 @@ export async function appendDecision(
   }
   const entry: DecisionLogEntry = { kind: 'decision', decision };
   const nowMs = context.clock();
-  let result: AppendDecisionResult | FieldproofError;
-  try {
-    result = context.store.transaction((): AppendDecisionResult | FieldproofError => {
-      const existing = decisions.byId(decision.decisionId);
-      if (existing) {
-        return existing.body === body
-          ? { decisionId: decision.decisionId, logIndex: existing.log_index, status: 'duplicate' }
-          : new FieldproofError(
-              'decision_conflict',
-              `decision ${decision.decisionId} was recorded before with other content`,
-            );
-      }
-      const staged = context.sequencer.stage('decision', utf8(canonicalize(entry)), nowMs);
-      decisions.insert(
-        {
-          decision_id: decision.decisionId,
-          type: decision.type,
-          organisation_id: decision.organisationId,
-          subject_id: decision.subjectId,
-          decided_at_ms: decision.decidedAtMs,
-          log_index: staged.leafIndex,
-          body,
-        },
-        nowMs,
-      );
-      return { decisionId: decision.decisionId, logIndex: staged.leafIndex, status: 'appended' };
-    });
-  } catch (error) {
-    context.sequencer.discard();
-    throw error;
-  }
-  if (result instanceof FieldproofError) {
-    context.sequencer.discard();
-    throw result;
-  }
-  context.sequencer.adopt();
+  // The decision row and its log entry are written by the log's single writer, in one transaction.
+  const result = await context.sequencer.write(async (tx, stage): Promise<AppendDecisionResult | FieldproofError> => {
+    const existing = await tx.decisionById(decision.decisionId);
+    if (existing) {
+      return existing.body === body
+        ? { decisionId: decision.decisionId, logIndex: existing.log_index, status: 'duplicate' }
+        : new FieldproofError(
+            'decision_conflict',
+            `decision ${decision.decisionId} was recorded before with other content`,
+          );
+    }
+    const staged = stage('decision', utf8(canonicalize(entry)), nowMs);
+    await tx.insertDecision(
+      {
+        decision_id: decision.decisionId,
+        type: decision.type,
+        organisation_id: decision.organisationId,
+        subject_id: decision.subjectId,
+        decided_at_ms: decision.decidedAtMs,
+        log_index: staged.leafIndex,
+        body,
+      },
+      nowMs,
+    );
+    return { decisionId: decision.decisionId, logIndex: staged.leafIndex, status: 'appended' };
+  });
+  if (result instanceof FieldproofError) throw result;
   context.log.info(
     { decisionId: result.decisionId, type: decision.type, logIndex: result.logIndex },
     'decision recorded',

@@ -10,7 +10,7 @@ import {
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
 import { chooseBundleCheckpoint } from '../proofs/choose-bundle-checkpoint.ts';
-import type { DecisionStore } from '../storage/sqlite/decision-store.ts';
+import type { DecisionStore } from '../storage/cloud-store.ts';
 
 /**
  * The proof bundle of a recorded decision: the decision, its inclusion in the log at the
@@ -22,7 +22,7 @@ export async function buildDecisionBundle(
   decisions: DecisionStore,
   parameters: { decisionId: string },
 ): Promise<DecisionProofBundle> {
-  const row = decisions.byId(parameters.decisionId);
+  const row = await decisions.decisionById(parameters.decisionId);
   if (!row) throw new FieldproofError('decision_not_found', `no decision ${parameters.decisionId}`);
   const decision = DecisionSchema.parse(JSON.parse(row.body));
   const entry: DecisionLogEntry = { kind: 'decision', decision };

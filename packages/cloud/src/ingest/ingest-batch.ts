@@ -14,7 +14,7 @@ import {
   utf8,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
-import type { FrameInsert } from '../storage/sqlite/sqlite-store.ts';
+import type { DeviceRow, FrameInsert } from '../storage/cloud-store.ts';
 import { verifyFrameOrigin } from './verify-frame-origin.ts';
 
 export interface IngestBatchParameters {
@@ -55,9 +55,9 @@ export async function ingestBatch(
   const { store, config, suite } = context;
   const receivedAtMs = context.clock();
   let edgeId: string | null = null;
-  const fail = (error: FieldproofError): never => {
+  const fail = async (error: FieldproofError): Promise<never> => {
     const keep = Math.min(parameters.body.length, config.limits.quarantinePayloadBytesMax);
-    store.quarantine({
+    await store.quarantine({
       receivedAtMs,
       source: parameters.source,
       code: error.code,
@@ -71,7 +71,7 @@ export async function ingestBatch(
   };
 
   if (parameters.body.length > config.limits.batchBytesMax) {
-    fail(
+    await fail(
       new FieldproofError(
         'batch_oversize',
         `batch is ${parameters.body.length} bytes, over batchBytesMax ${config.limits.batchBytesMax}`,
@@ -98,7 +98,7 @@ export async function ingestBatch(
   const header = batch.header;
   edgeId = header.edgeId;
   if (frames.length > config.limits.batchFramesMax) {
-    fail(
+    await fail(
       new FieldproofError(
         'batch_oversize',
         `batch holds ${frames.length} frames, over batchFramesMax ${config.limits.batchFramesMax}`,
@@ -106,24 +106,22 @@ export async function ingestBatch(
     );
   }
   if (header.count !== frames.length) {
-    fail(
+    await fail(
       new FieldproofError('batch_malformed', `header.count is ${header.count} but ${frames.length} frames were sent`),
     );
   }
   if (header.suite !== suite) {
-    fail(new FieldproofError('batch_malformed', `batch uses suite ${header.suite}; this log uses ${suite}`));
+    await fail(new FieldproofError('batch_malformed', `batch uses suite ${header.suite}; this log uses ${suite}`));
   }
-  const edge = store.edge(header.edgeId);
+  const edge = await store.edge(header.edgeId);
   if (!edge) return fail(new FieldproofError('edge_unknown', `edge ${header.edgeId} is not registered`));
 
   const headerSignature = fromBase64(batch.sig);
   const canonicalFrames = frames.map((frame) => canonicalizeSignedFrame(frame));
   const frameLeafs = canonicalFrames.map((texts) => texts.signed);
   const leafHashes = frameLeafs.map((text) => hashLeaf(suite, utf8(text)));
-  const devices = new Map<string, ReturnType<typeof store.device>>();
-  for (const frame of frames) {
-    if (!devices.has(frame.frame.deviceId)) devices.set(frame.frame.deviceId, store.device(frame.frame.deviceId));
-  }
+  // One query for every device of the batch.
+  const devices: Map<string, DeviceRow> = await store.devicesById(frames.map((frame) => frame.frame.deviceId));
 
   // One bulk call checks the edge signature and every frame signature (a worker pool in production).
   const items = [
@@ -157,7 +155,7 @@ export async function ingestBatch(
   });
   const verdicts = await context.verifier.verifyMany(items);
   if (edge.alg !== batch.alg || verdicts[0] !== true) {
-    fail(
+    await fail(
       new FieldproofError(
         'batch_signature_invalid',
         `the header signature does not verify against edge ${edge.edge_id}'s key`,
@@ -166,7 +164,7 @@ export async function ingestBatch(
   }
   const root = fromBase64(header.root);
   if (!root || !bytesEqual(root, merkleRoot(suite, leafHashes))) {
-    fail(new FieldproofError('batch_root_mismatch', 'the frames do not hash to the signed root'));
+    await fail(new FieldproofError('batch_root_mismatch', 'the frames do not hash to the signed root'));
   }
   verifyIndexes.forEach((frameIndex, position) => {
     if (verdicts[position + 1] !== true) {
@@ -181,115 +179,107 @@ export async function ingestBatch(
   const signedHeaderText = canonicalize(batch);
   const batchHash = toHex(suiteHash(suite, utf8(signedHeaderText)));
 
-  // Everything from here runs synchronously in one transaction, so the chain and seq checks
-  // see exactly the state they write on.
+  // Everything from here runs in one transaction of the log's single writer, so the chain and seq
+  // checks see exactly the state they write on.
   const rejectedFrames: { index: number; code: string; message: string }[] = [];
-  let outcome: IngestBatchResult | FieldproofError;
-  try {
-    outcome = store.transaction((): IngestBatchResult | FieldproofError => {
-      const existing = store.batchBySeq(header.edgeId, header.batchSeq);
-      if (existing) {
-        if (existing.batch_hash === batchHash) {
-          return {
-            status: 'duplicate',
-            edgeId: header.edgeId,
-            batchSeq: header.batchSeq,
-            logIndex: existing.log_index,
-            frameCount: existing.frame_count,
-            framesStored: store.batchFrameCount(existing.id),
-            framesRejected: [],
-          };
-        }
-        return new FieldproofError(
-          'batch_conflict',
-          `edge ${header.edgeId} already has a different batch ${header.batchSeq}`,
-        );
-      }
-      const head = store.edge(header.edgeId);
-      const expectedSeq =
-        head?.last_batch_seq === null || head?.last_batch_seq === undefined ? 0 : head.last_batch_seq + 1;
-      const expectedPrevious = head?.last_batch_hash ?? GENESIS_BATCH_HASH;
-      if (header.batchSeq !== expectedSeq || header.previousBatchHash !== expectedPrevious) {
-        return new FieldproofError(
-          'batch_out_of_order',
-          `edge ${header.edgeId} must send batch ${expectedSeq} after ${expectedPrevious.slice(0, 16)}…, got ${header.batchSeq}`,
-          { expectedSeq, expectedPreviousBatchHash: expectedPrevious },
-        );
-      }
-      const lastSeqs = new Map<string, number>();
-      const rows: FrameInsert[] = [];
-      const problemByIndex = new Map(frameProblems.map((problem) => [problem.index, problem]));
-      for (let index = 0; index < frames.length; index++) {
-        const frame = (frames[index] as (typeof frames)[number]).frame;
-        let problem = problemByIndex.get(index);
-        const last = lastSeqs.get(frame.deviceId) ?? store.device(frame.deviceId)?.last_seq ?? null;
-        if (!problem && last !== null && frame.seq <= last) {
-          problem = {
-            index,
-            code: 'frame_replayed',
-            message: `seq ${frame.seq} of ${frame.deviceId} is not above ${last}`,
-          };
-        }
-        if (problem) {
-          // The frame stays under the batch root (the edge signed it), but it is not stored as a
-          // fact: it is quarantined with its own code, and the rest of the batch lands.
-          rejectedFrames.push(problem);
-          const payload = utf8(frameLeafs[index] as string);
-          store.quarantine({
-            receivedAtMs,
-            source: `${parameters.source} batch ${header.edgeId}/${header.batchSeq} leaf ${index}`,
-            code: problem.code as ErrorCode,
-            message: problem.message,
-            edgeId: header.edgeId,
-            payload: payload.subarray(0, config.limits.quarantinePayloadBytesMax),
-            payloadBytes: payload.length,
-          });
-          continue;
-        }
-        lastSeqs.set(frame.deviceId, frame.seq);
-        rows.push({
-          id: toHex(leafHashes[index] as Uint8Array),
-          deviceId: frame.deviceId,
-          seq: frame.seq,
-          deviceTimeMs: frame.deviceTimeMs,
-          leafIndex: index,
-          body: frameLeafs[index] as string,
-        });
-      }
-      const entry: BatchLogEntry = { kind: 'batch', batch };
-      const staged = context.sequencer.stage('batch', utf8(canonicalize(entry)), receivedAtMs);
-      store.insertBatch(
-        {
+  const outcome = await context.sequencer.write(async (tx, stage): Promise<IngestBatchResult | FieldproofError> => {
+    const existing = await tx.batchBySeq(header.edgeId, header.batchSeq);
+    if (existing) {
+      if (existing.batch_hash === batchHash) {
+        return {
+          status: 'duplicate',
           edgeId: header.edgeId,
           batchSeq: header.batchSeq,
-          batchHash,
-          header: signedHeaderText,
-          logIndex: staged.leafIndex,
-          leafHashes,
-        },
-        rows,
-        receivedAtMs,
+          logIndex: existing.log_index,
+          frameCount: existing.frame_count,
+          framesStored: await tx.batchFrameCount(existing.id),
+          framesRejected: [],
+        };
+      }
+      return new FieldproofError(
+        'batch_conflict',
+        `edge ${header.edgeId} already has a different batch ${header.batchSeq}`,
       );
-      for (const [deviceId, seq] of lastSeqs) store.setDeviceSeq(deviceId, seq);
-      store.setEdgeHead(header.edgeId, header.batchSeq, batchHash);
-      return {
-        status: 'accepted',
+    }
+    const head = await tx.edge(header.edgeId);
+    const expectedSeq =
+      head?.last_batch_seq === null || head?.last_batch_seq === undefined ? 0 : head.last_batch_seq + 1;
+    const expectedPrevious = head?.last_batch_hash ?? GENESIS_BATCH_HASH;
+    if (header.batchSeq !== expectedSeq || header.previousBatchHash !== expectedPrevious) {
+      return new FieldproofError(
+        'batch_out_of_order',
+        `edge ${header.edgeId} must send batch ${expectedSeq} after ${expectedPrevious.slice(0, 16)}…, got ${header.batchSeq}`,
+        { expectedSeq, expectedPreviousBatchHash: expectedPrevious },
+      );
+    }
+    const lastSeqs = new Map<string, number>();
+    const rows: FrameInsert[] = [];
+    const problemByIndex = new Map(frameProblems.map((problem) => [problem.index, problem]));
+    // The last logged seq of each device, read inside the transaction (the rows it writes on).
+    const storedDevices = await tx.devicesById([...devices.keys()]);
+    for (let index = 0; index < frames.length; index++) {
+      const frame = (frames[index] as (typeof frames)[number]).frame;
+      let problem = problemByIndex.get(index);
+      const last = lastSeqs.get(frame.deviceId) ?? storedDevices.get(frame.deviceId)?.last_seq ?? null;
+      if (!problem && last !== null && frame.seq <= last) {
+        problem = {
+          index,
+          code: 'frame_replayed',
+          message: `seq ${frame.seq} of ${frame.deviceId} is not above ${last}`,
+        };
+      }
+      if (problem) {
+        // The frame stays under the batch root (the edge signed it), but it is not stored as a
+        // fact: it is quarantined with its own code, and the rest of the batch lands.
+        rejectedFrames.push(problem);
+        const payload = utf8(frameLeafs[index] as string);
+        await tx.quarantine({
+          receivedAtMs,
+          source: `${parameters.source} batch ${header.edgeId}/${header.batchSeq} leaf ${index}`,
+          code: problem.code as ErrorCode,
+          message: problem.message,
+          edgeId: header.edgeId,
+          payload: payload.subarray(0, config.limits.quarantinePayloadBytesMax),
+          payloadBytes: payload.length,
+        });
+        continue;
+      }
+      lastSeqs.set(frame.deviceId, frame.seq);
+      rows.push({
+        id: toHex(leafHashes[index] as Uint8Array),
+        deviceId: frame.deviceId,
+        seq: frame.seq,
+        deviceTimeMs: frame.deviceTimeMs,
+        leafIndex: index,
+        body: frameLeafs[index] as string,
+      });
+    }
+    const entry: BatchLogEntry = { kind: 'batch', batch };
+    const staged = stage('batch', utf8(canonicalize(entry)), receivedAtMs);
+    await tx.insertBatch(
+      {
         edgeId: header.edgeId,
         batchSeq: header.batchSeq,
+        batchHash,
+        header: signedHeaderText,
         logIndex: staged.leafIndex,
-        frameCount: frames.length,
-        framesStored: rows.length,
-        framesRejected: rejectedFrames.slice(0, 100),
-      };
-    });
-  } catch (error) {
-    context.sequencer.discard();
-    throw error;
-  }
-  if (outcome instanceof FieldproofError) {
-    context.sequencer.discard();
-    return fail(outcome);
-  }
-  context.sequencer.adopt();
+        leafHashes,
+      },
+      rows,
+      receivedAtMs,
+    );
+    for (const [deviceId, seq] of lastSeqs) await tx.setDeviceSeq(deviceId, seq);
+    await tx.setEdgeHead(header.edgeId, header.batchSeq, batchHash);
+    return {
+      status: 'accepted',
+      edgeId: header.edgeId,
+      batchSeq: header.batchSeq,
+      logIndex: staged.leafIndex,
+      frameCount: frames.length,
+      framesStored: rows.length,
+      framesRejected: rejectedFrames.slice(0, 100),
+    };
+  });
+  if (outcome instanceof FieldproofError) return fail(outcome);
   return outcome;
 }

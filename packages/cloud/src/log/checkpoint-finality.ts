@@ -7,14 +7,14 @@ import { witnessPolicy } from './witness-policy.ts';
  * witnesses), and its note with the stored cosignatures that count appended.
  * Precondition: `note` is the log's signed note of size `size` as stored.
  */
-export function checkpointFinality(
+export async function checkpointFinality(
   context: CloudContext,
   note: string,
   size: number,
-): { final: boolean; note: string; cosignatureCount: number } {
+): Promise<{ final: boolean; note: string; cosignatureCount: number }> {
   const policy = witnessPolicy(context);
   if (policy.witnesses.length === 0) return { final: true, note, cosignatureCount: 0 };
-  const lines = context.cosignatures.cosignaturesAt(size).map((row) => row.line);
+  const lines = (await context.cosignatures.cosignaturesAt(size)).map((row) => row.line);
   const collected = collectCosignatures({
     checkpointNote: note,
     cosignatures: lines,

@@ -26,25 +26,25 @@ export interface FinalCheckpoint {
  * (collectCosignatures re-checks every stored line under the configured keys); without, any
  * checkpoint. Undefined when there is none among the latest finalCandidatesMax cosigned sizes.
  */
-export function findFinalCheckpoint(
+export async function findFinalCheckpoint(
   context: CloudContext,
   parameters: FindFinalCheckpointParameters = {},
-): FinalCheckpoint | undefined {
+): Promise<FinalCheckpoint | undefined> {
   const { store, cosignatures } = context;
   const sizeMin = parameters.sizeMin ?? 1;
   const sizeMax = parameters.sizeMax ?? Number.MAX_SAFE_INTEGER;
   const policy = witnessPolicy(context);
   if (policy.witnesses.length === 0) {
-    const latest = store.latestCheckpoint();
-    const checkpoint = latest && latest.size > sizeMax ? store.checkpointAt(sizeMax) : latest;
+    const latest = await store.latestCheckpoint();
+    const checkpoint = latest && latest.size > sizeMax ? await store.checkpointAt(sizeMax) : latest;
     if (!checkpoint || checkpoint.size < sizeMin) return undefined;
     return { size: checkpoint.size, note: checkpoint.note, cosignatureCount: 0 };
   }
-  for (const size of cosignatures.sizesCosignedBy(policy.threshold, sizeMax)) {
+  for (const size of await cosignatures.sizesCosignedBy(policy.threshold, sizeMax)) {
     if (size < sizeMin) return undefined;
-    const checkpoint = store.checkpointAt(size);
+    const checkpoint = await store.checkpointAt(size);
     if (!checkpoint) continue;
-    const verdict = checkpointFinality(context, checkpoint.note, size);
+    const verdict = await checkpointFinality(context, checkpoint.note, size);
     if (verdict.final) return { size, note: verdict.note, cosignatureCount: verdict.cosignatureCount };
   }
   return undefined;

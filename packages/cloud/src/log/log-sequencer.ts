@@ -1,6 +1,6 @@
 import { appendLeaf, frontierRoot, hashLeaf, loadFrontier, type TreeFrontier } from '@fieldproof/ledger';
 import { assert, type CryptoSuiteName } from '@fieldproof/protocol';
-import type { CloudStore } from '../storage/sqlite/sqlite-store.ts';
+import type { CloudStore, CloudStoreTransaction, LogEntryInsert } from '../storage/cloud-store.ts';
 
 /** An append prepared inside a transaction, adopted once the transaction commits. */
 export interface StagedAppend {
@@ -10,16 +10,65 @@ export interface StagedAppend {
   frontier: TreeFrontier;
 }
 
+/** Stage one log entry inside `LogSequencer.write`; the entry is written before the commit. */
+export type StageAppend = (kind: string, data: Uint8Array, nowMs: number) => StagedAppend;
+
 /**
  * The single writer of one log. It keeps the tree's frontier (the roots of its perfect subtrees)
- * in memory, so an append writes its new stored hashes without reading any. Appends are staged
- * inside the caller's store transaction and adopted after it commits, so a rolled-back
- * transaction never moves the in-memory tree.
+ * in memory, so an append computes its new stored hashes without reading any. Appends are staged
+ * inside a store transaction, written in multi-row inserts just before it commits, and adopted
+ * after it commits, so a rolled-back transaction never moves the in-memory tree.
+ *
+ * One `write` runs at a time in this process (a promise chain), and inside it the transaction
+ * takes the store's lock of this log (an advisory lock on PostgreSQL), so two sequencers of one
+ * log never interleave. If the stored log grew under us (another process appended), the frontier
+ * is reloaded from the store before staging.
  */
-export async function openLogSequencer(store: CloudStore, suite: CryptoSuiteName) {
-  const size = store.logSize();
-  let frontier = await loadFrontier(size, store);
-  let pending: TreeFrontier | undefined;
+export async function openLogSequencer(store: CloudStore, suite: CryptoSuiteName, logKey = 'log') {
+  let frontier = await loadFrontier(await store.logSize(), store);
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function writeExclusive<T>(work: (tx: CloudStoreTransaction, stage: StageAppend) => Promise<T>): Promise<T> {
+    let pending: TreeFrontier | undefined;
+    const entries: LogEntryInsert[] = [];
+    const hashes: { index: number; hash: Uint8Array }[] = [];
+    try {
+      const result = await store.transaction(async (tx) => {
+        await tx.lockLog(logKey);
+        const storedSize = await tx.logSize();
+        if (storedSize !== frontier.size) {
+          assert(storedSize > frontier.size, 'the stored log never shrinks');
+          frontier = await loadFrontier(storedSize, tx);
+        }
+        const stage: StageAppend = (kind, data, nowMs) => {
+          const base = pending ?? frontier;
+          const leafIndex = base.size;
+          const appended = appendLeaf(suite, base, hashLeaf(suite, data));
+          assert(appended.frontier.size === leafIndex + 1, 'a log append grows the tree by one leaf');
+          entries.push({ leafIndex, kind, data, createdAtMs: nowMs });
+          for (const item of appended.stored) hashes.push(item);
+          pending = appended.frontier;
+          return { leafIndex, frontier: appended.frontier };
+        };
+        const value = await work(tx, stage);
+        if (entries.length > 0) {
+          await tx.insertLogEntries(entries);
+          await tx.insertHashes(hashes);
+        }
+        return value;
+      });
+      if (pending) {
+        assert(pending.size >= frontier.size, 'the log never shrinks');
+        frontier = pending;
+      }
+      return result;
+    } catch (error) {
+      // Rolled back: the staged appends are forgotten with the transaction.
+      pending = undefined;
+      throw error;
+    }
+  }
+
   return {
     /** Number of leaves committed. */
     get size(): number {
@@ -30,29 +79,17 @@ export async function openLogSequencer(store: CloudStore, suite: CryptoSuiteName
       return frontierRoot(suite, frontier);
     },
     /**
-     * Append one entry. Precondition: called inside a store transaction, at most one staged
-     * append chain per transaction, followed by `adopt` after commit or `discard` on rollback.
+     * Run `work` in one store transaction as this log's single writer. `work` stages entries with
+     * `stage` (synchronous: it only computes); they are written before the commit and become the
+     * committed tree after it. A rejection rolls everything back and leaves the tree as it was.
      */
-    stage(kind: string, data: Uint8Array, nowMs: number): StagedAppend {
-      const base = pending ?? frontier;
-      const leafIndex = base.size;
-      const result = appendLeaf(suite, base, hashLeaf(suite, data));
-      assert(result.frontier.size === leafIndex + 1, 'a log append grows the tree by one leaf');
-      store.insertLogEntry(leafIndex, kind, data, nowMs);
-      store.insertHashes(result.stored);
-      pending = result.frontier;
-      return { leafIndex, frontier: result.frontier };
-    },
-    /** Make the staged appends current (after the transaction committed). */
-    adopt(): void {
-      if (!pending) return;
-      assert(pending.size >= frontier.size, 'the log never shrinks');
-      frontier = pending;
-      pending = undefined;
-    },
-    /** Forget staged appends (the transaction rolled back). */
-    discard(): void {
-      pending = undefined;
+    write<T>(work: (tx: CloudStoreTransaction, stage: StageAppend) => Promise<T>): Promise<T> {
+      const run = queue.then(
+        () => writeExclusive(work),
+        () => writeExclusive(work),
+      );
+      queue = run.catch(() => {});
+      return run;
     },
   };
 }

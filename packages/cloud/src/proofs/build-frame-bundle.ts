@@ -27,9 +27,9 @@ export async function buildFrameBundle(
   parameters: BuildFrameBundleParameters,
 ): Promise<FrameProofBundle> {
   const { store, suite } = context;
-  const frame = store.frame(parameters.frameId);
+  const frame = await store.frame(parameters.frameId);
   if (!frame) throw new FieldproofError('frame_not_found', `no frame ${parameters.frameId}`);
-  const batch = store.batchById(frame.batch_id);
+  const batch = await store.batchById(frame.batch_id);
   if (!batch) throw new Error(`invariant violated: frame ${frame.id} names missing batch ${frame.batch_id}`);
   const logPart = await chooseBundleCheckpoint(context, batch.log_index, `frame ${frame.id}`);
   const leafHashes: Uint8Array[] = [];

@@ -26,7 +26,7 @@ export async function chooseBundleCheckpoint(
   what: string,
 ): Promise<BundleLogPart> {
   const { store, suite } = context;
-  const checkpoint = store.latestCheckpoint();
+  const checkpoint = await store.latestCheckpoint();
   if (!checkpoint || checkpoint.size <= leafIndex) {
     throw new FieldproofError(
       'proof_not_ready',
@@ -39,12 +39,12 @@ export async function chooseBundleCheckpoint(
   }
   let chosen = { size: checkpoint.size, note: checkpoint.note };
   if (context.config.witnesses.length > 0) {
-    const final = findFinalCheckpoint(context, { sizeMin: leafIndex + 1 });
+    const final = await findFinalCheckpoint(context, { sizeMin: leafIndex + 1 });
     chosen = final
       ? { size: final.size, note: final.note }
-      : { size: checkpoint.size, note: checkpointFinality(context, checkpoint.note, checkpoint.size).note };
+      : { size: checkpoint.size, note: (await checkpointFinality(context, checkpoint.note, checkpoint.size)).note };
   }
-  const anchorRow = context.anchors?.store.anchorAt(chosen.size);
+  const anchorRow = await context.anchors?.store.anchorAt(chosen.size);
   const anchor =
     context.anchors && anchorRow?.state === 'final' && anchorRow.txHash && anchorRow.blockNumber !== undefined
       ? {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CloudContext } from '../context.ts';
 import { appendDecision } from '../decisions/append-decision.ts';
 import { buildDecisionBundle } from '../decisions/build-decision-bundle.ts';
-import type { DecisionStore } from '../storage/sqlite/decision-store.ts';
+import type { DecisionStore } from '../storage/cloud-store.ts';
 
 /**
  * Decisions as log leaves: POST /v1/decisions (admin token until roles land with the platform
@@ -16,11 +16,11 @@ export async function decisionRoutes(
 ): Promise<void> {
   app.post('/v1/decisions', async (request, reply) => {
     requireAdmin(request.headers.authorization);
-    const result = await appendDecision(context, decisions, { decision: request.body });
+    const result = await appendDecision(context, { decision: request.body });
     return reply.code(result.status === 'appended' ? 201 : 200).send(result);
   });
   app.get<{ Params: { id: string } }>('/v1/decisions/:id', async (request, reply) => {
-    const row = decisions.byId(request.params.id);
+    const row = await decisions.decisionById(request.params.id);
     if (!row)
       return reply
         .code(404)

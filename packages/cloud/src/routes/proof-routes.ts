@@ -16,31 +16,33 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
   const { store } = context;
   app.get('/v1/frames', async (request) => {
     const query = FrameListQuery.parse(request.query);
-    const rows = store.recentFrames(query.limit, query.deviceId);
+    const rows = await store.recentFrames(query.limit, query.deviceId);
     const attestations = new Map<string, string>();
-    const attestationOf = (deviceId: string): string => {
+    const attestationOf = async (deviceId: string): Promise<string> => {
       // Ingest accepts a device's frames only under its registered attestation, so the device's is the frame's.
       let found = attestations.get(deviceId);
       if (found === undefined) {
-        found = store.device(deviceId)?.attestation ?? 'device-signed';
+        found = (await store.device(deviceId))?.attestation ?? 'device-signed';
         attestations.set(deviceId, found);
       }
       return found;
     };
-    return {
-      items: rows.map((row) => ({
+    const items = [];
+    for (const row of rows) {
+      items.push({
         id: row.id,
-        attestation: attestationOf(row.device_id),
+        attestation: await attestationOf(row.device_id),
         deviceId: row.device_id,
         seq: row.seq,
         deviceTimeMs: row.device_time_ms,
         receivedAtMs: row.received_at_ms,
-      })),
-    };
+      });
+    }
+    return { items };
   });
   app.get<{ Params: { id: string } }>('/v1/frames/:id', async (request, reply) => {
     const id = HashHexSchema.parse(request.params.id);
-    const row = store.frame(id);
+    const row = await store.frame(id);
     if (!row) return reply.code(404).send({ error: { code: 'frame_not_found', message: `no frame ${id}` } });
     return { id: row.id, receivedAtMs: row.received_at_ms, ...JSON.parse(row.body) };
   });
@@ -51,11 +53,13 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
   });
   app.get('/v1/log/checkpoint', async (request, reply) => {
     const query = CheckpointQuery.parse(request.query);
-    const checkpoint = store.latestCheckpoint();
+    const checkpoint = await store.latestCheckpoint();
     if (!checkpoint) return reply.code(404).send({ error: { code: 'not_found', message: 'no checkpoint yet' } });
     // The log's note alone by default (what witnesses fetch); with cosigned=1 the valid cosignatures follow it.
     const note =
-      query.cosigned === '1' ? checkpointFinality(context, checkpoint.note, checkpoint.size).note : checkpoint.note;
+      query.cosigned === '1'
+        ? (await checkpointFinality(context, checkpoint.note, checkpoint.size)).note
+        : checkpoint.note;
     return reply.header('content-type', 'text/plain; charset=utf-8').send(note);
   });
   app.get('/v1/trust', async () => {
@@ -70,13 +74,13 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
         },
       },
       edges: Object.fromEntries(
-        store
-          .edges()
-          .map((row) => [row.edge_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
+        (await store.edges()).map((row) => [
+          row.edge_id,
+          { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') },
+        ]),
       ),
       devices: Object.fromEntries(
-        store
-          .devices()
+        (await store.devices())
           // A keyless device has no key to trust: its frames verify with its edge's key.
           .filter((row) => row.attestation !== 'edge-attested')
           .map((row) => [row.device_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),

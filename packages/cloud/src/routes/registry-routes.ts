@@ -31,8 +31,8 @@ export async function registryRoutes(
     const publicKey = fromBase64(body.publicKey);
     if (!publicKey)
       return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
-    const created = store.insertEdge(body.edgeId, body.alg, publicKey, context.clock());
-    const existing = store.edge(body.edgeId);
+    const created = await store.insertEdge(body.edgeId, body.alg, publicKey, context.clock());
+    const existing = await store.edge(body.edgeId);
     if (!created && existing && (existing.alg !== body.alg || !existing.public_key.equals(Buffer.from(publicKey)))) {
       return reply.code(409).send({
         error: {
@@ -47,7 +47,7 @@ export async function registryRoutes(
   app.post('/v1/devices', async (request, reply) => {
     requireAdmin(request.headers.authorization);
     const body = DeviceBody.parse(request.body);
-    const edge = store.edge(body.edgeId);
+    const edge = await store.edge(body.edgeId);
     if (!edge) {
       return reply
         .code(400)
@@ -59,8 +59,8 @@ export async function registryRoutes(
     const publicKey = 'publicKey' in body ? fromBase64(body.publicKey) : new Uint8Array();
     if (!publicKey)
       return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
-    const created = store.insertDevice(body.deviceId, alg, publicKey, body.edgeId, context.clock(), attestation);
-    const existing = store.device(body.deviceId);
+    const created = await store.insertDevice(body.deviceId, alg, publicKey, body.edgeId, context.clock(), attestation);
+    const existing = await store.device(body.deviceId);
     if (
       !created &&
       existing &&
@@ -77,7 +77,7 @@ export async function registryRoutes(
     return reply.code(created ? 201 : 200).send({ deviceId: body.deviceId, created });
   });
   app.get('/v1/devices', async () => ({
-    items: store.devices().map((row) => ({
+    items: (await store.devices()).map((row) => ({
       deviceId: row.device_id,
       alg: row.alg,
       publicKey: row.attestation === 'edge-attested' ? null : row.public_key.toString('base64'),
@@ -87,7 +87,7 @@ export async function registryRoutes(
     })),
   }));
   app.get('/v1/edges', async () => ({
-    items: store.edges().map((row) => ({
+    items: (await store.edges()).map((row) => ({
       edgeId: row.edge_id,
       alg: row.alg,
       publicKey: row.public_key.toString('base64'),

@@ -16,8 +16,8 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
   const { store } = context;
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/v1/status', async () => {
-    const totals = store.totals();
-    const checkpoint = store.latestCheckpoint();
+    const totals = await store.totals();
+    const checkpoint = await store.latestCheckpoint();
     return {
       suite: context.suite,
       origin: context.origin,
@@ -28,19 +28,21 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
       logSize: context.sequencer.size,
       checkpointSize: checkpoint?.size ?? 0,
       // Final: cosigned by witnessThreshold of the configured witnesses (every checkpoint without witnesses).
-      finalCheckpointSize: findFinalCheckpoint(context)?.size ?? 0,
-      witnesses: context.config.witnesses.map((witness) => ({
-        name: witness.name,
-        cosignedSize: context.cosignatures.witnessSize(witness.name),
-      })),
+      finalCheckpointSize: (await findFinalCheckpoint(context))?.size ?? 0,
+      witnesses: await Promise.all(
+        context.config.witnesses.map(async (witness) => ({
+          name: witness.name,
+          cosignedSize: await context.cosignatures.witnessSize(witness.name),
+        })),
+      ),
       witnessThreshold: context.config.witnessThreshold,
       quarantined: totals.quarantined,
-      rejects: store.rejectCounts(),
+      rejects: await store.rejectCounts(),
     };
   });
   app.get('/metrics', async (_request, reply) => {
-    const totals = store.totals();
-    const checkpoint = store.latestCheckpoint();
+    const totals = await store.totals();
+    const checkpoint = await store.latestCheckpoint();
     const text = formatPrometheusText([
       {
         name: 'fieldproof_frames_total',
@@ -76,7 +78,7 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
         name: 'fieldproof_rejects_total',
         help: 'Rejected inputs by code (each kept in quarantine).',
         type: 'counter',
-        samples: Object.entries(store.rejectCounts()).map(([code, value]) => ({ labels: { code }, value })),
+        samples: Object.entries(await store.rejectCounts()).map(([code, value]) => ({ labels: { code }, value })),
       },
       { name: 'fieldproof_devices', help: 'Registered devices.', type: 'gauge', samples: [{ value: totals.devices }] },
       { name: 'fieldproof_edges', help: 'Registered edges.', type: 'gauge', samples: [{ value: totals.edges }] },
@@ -85,7 +87,7 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
   });
   app.get('/v1/quarantine', async (request) => {
     const query = QuarantineQuery.parse(request.query);
-    const rows = store.quarantineList(query.after, query.limit);
+    const rows = await store.quarantineList(query.after, query.limit);
     return {
       items: rows.map((row) => ({
         id: row.id,

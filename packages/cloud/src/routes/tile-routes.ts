@@ -42,7 +42,7 @@ function notFound(reply: FastifyReply, message: string, details: Record<string, 
 export async function tileRoutes(app: FastifyInstance, context: CloudContext): Promise<void> {
   const { store } = context;
   app.get('/checkpoint', async (_request, reply) => {
-    const checkpoint = store.latestCheckpoint();
+    const checkpoint = await store.latestCheckpoint();
     if (!checkpoint) return notFound(reply, 'no checkpoint yet', {});
     return reply
       .header('content-type', 'text/plain; charset=utf-8')
@@ -57,15 +57,15 @@ export async function tileRoutes(app: FastifyInstance, context: CloudContext): P
       if (error instanceof TileError) throw new FieldproofError('request_invalid', error.message, error.details);
       throw error;
     }
-    const treeSize = store.latestCheckpoint()?.size ?? 0;
+    const treeSize = (await store.latestCheckpoint())?.size ?? 0;
     if (!isTileInTree(tile, treeSize)) {
       return notFound(reply, `${formatTilePath(tile)} is beyond the latest checkpoint (tree size ${treeSize})`, {
         treeSize,
       });
     }
     reply.header('content-type', 'application/octet-stream').header('cache-control', tileCacheControl);
-    if (tile.level !== 'entries') return reply.send(Buffer.concat(store.readHashes(tileHashIndexes(tile))));
-    const bundle = encodeEntryBundle(store.readLogEntries(tile.index * tileWidthMax, tile.width));
+    if (tile.level !== 'entries') return reply.send(Buffer.concat(await store.readHashes(tileHashIndexes(tile))));
+    const bundle = encodeEntryBundle(await store.readLogEntries(tile.index * tileWidthMax, tile.width));
     reply.header('vary', 'accept-encoding');
     if (!/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return reply.send(Buffer.from(bundle));
     return reply.header('content-encoding', 'gzip').send(gzipSync(bundle));

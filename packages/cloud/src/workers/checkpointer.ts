@@ -5,15 +5,15 @@ import type { CloudContext } from '../context.ts';
  * Sign and store a checkpoint of the log's current size if it grew since the last one.
  * Returns the size checkpointed, or undefined if nothing was new.
  */
-export function publishCheckpoint(context: CloudContext): number | undefined {
+export async function publishCheckpoint(context: CloudContext): Promise<number | undefined> {
   const { store, sequencer } = context;
   const size = sequencer.size;
-  const latest = store.latestCheckpoint();
+  const latest = await store.latestCheckpoint();
   if (size === 0 || (latest && latest.size >= size)) return undefined;
   const rootHash = sequencer.root();
   const body = formatCheckpoint({ origin: context.origin, size, rootHash, suite: context.suite });
   const note = signNote(body, { keyName: context.logKeyName, signer: context.logSigner });
-  store.insertCheckpoint(size, rootHash, note, context.clock());
+  await store.insertCheckpoint(size, rootHash, note, context.clock());
   return size;
 }
 
@@ -25,18 +25,25 @@ export interface CheckpointerOptions {
 
 /** The checkpoint worker: publishes a checkpoint every `checkpointIntervalMs` when the log grew. */
 export function startCheckpointer(context: CloudContext, options: CheckpointerOptions = {}) {
-  const timer = setInterval(() => {
-    try {
-      const size = publishCheckpoint(context);
-      if (size !== undefined) options.onPublished?.(size);
-    } catch (error) {
-      context.log.error({ err: error }, 'checkpoint failed');
-    }
-  }, context.config.checkpointIntervalMs);
+  // One publish at a time: a slow store must not start a second one on the next tick.
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    if (running) return;
+    running = publishCheckpoint(context)
+      .then((size) => {
+        if (size !== undefined) options.onPublished?.(size);
+      })
+      .catch((error) => context.log.error({ err: error }, 'checkpoint failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(tick, context.config.checkpointIntervalMs);
   return {
     async stop() {
       clearInterval(timer);
-      publishCheckpoint(context);
+      await running;
+      await publishCheckpoint(context);
     },
   };
 }

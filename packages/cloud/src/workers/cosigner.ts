@@ -108,7 +108,7 @@ export function startCosigner(context: CloudContext, options: { fetch?: FetchLik
     const key = policy.witnesses[index];
     if (!witness || !key) throw new Error(`invariant violated: no witness ${index}`);
     const body = parseNote(checkpoint.note).body;
-    let oldSize = cosignatures.witnessSize(witness.name);
+    let oldSize = await cosignatures.witnessSize(witness.name);
     for (let attempt = 0; attempt < 2; attempt++) {
       // A witness ahead of our latest checkpoint cannot be sent a proof; it gets old = its size and refuses.
       const consistencyProof =
@@ -126,7 +126,7 @@ export function startCosigner(context: CloudContext, options: { fetch?: FetchLik
             `witness ${witness.name} answered a line that is not its cosignature of size ${checkpoint.size} (${verdict.reason})`,
           );
         }
-        cosignatures.recordCosignature(
+        await cosignatures.recordCosignature(
           checkpoint.size,
           witness.name,
           text.endsWith('\n') ? text : `${text}\n`,
@@ -141,7 +141,7 @@ export function startCosigner(context: CloudContext, options: { fetch?: FetchLik
             { witness: witness.name, oldSize, witnessSize, code: witnessCode },
             'witness last cosigned another size; retrying from it',
           );
-          cosignatures.setWitnessSize(witness.name, witnessSize);
+          await cosignatures.setWitnessSize(witness.name, witnessSize);
           oldSize = witnessSize;
           continue;
         }
@@ -162,13 +162,13 @@ export function startCosigner(context: CloudContext, options: { fetch?: FetchLik
   }
 
   async function pass(): Promise<void> {
-    const latest = store.latestCheckpoint();
+    const latest = await store.latestCheckpoint();
     if (!latest) return;
     const nowMs = context.clock();
     await Promise.all(
       config.witnesses.map(async (witness, index) => {
         const retry = retries.get(witness.name) ?? { failuresInRow: 0, nextAttemptAtMs: 0 };
-        if (nowMs < retry.nextAttemptAtMs || cosignatures.hasCosignature(latest.size, witness.name)) return;
+        if (nowMs < retry.nextAttemptAtMs || (await cosignatures.hasCosignature(latest.size, witness.name))) return;
         try {
           await cosignWith(index, latest);
           retries.delete(witness.name);

@@ -24,7 +24,7 @@ interface Setup {
   anvil: AnvilNode;
   clients: EvmClients;
   contractAddress: Hex;
-  fixture: ReturnType<typeof createAnchorFixture>;
+  fixture: Awaited<ReturnType<typeof createAnchorFixture>>;
   anchorer(overrides?: Partial<EvmAnchorerParameters['config']>): ReturnType<typeof createEvmAnchorer>;
 }
 
@@ -34,7 +34,7 @@ async function setUp(options: { stateFile?: string } = {}): Promise<Setup> {
   const clients = createEvmClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: memberKey.privateKey });
   const owner = createEvmClients({ rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, privateKey: ownerKey.privateKey });
   const { contractAddress } = await deployCheckpointAnchor(owner, { members: [memberKey.address] });
-  const fixture = createAnchorFixture();
+  const fixture = await createAnchorFixture();
   cleanups.push(() => fixture.close());
   return {
     anvil,
@@ -76,10 +76,10 @@ function expectEachOnce(counts: Map<number, number>, sizes: number[]): void {
 describe('EVM anchorer against a real Anvil node', () => {
   it('anchors three growing checkpoints in size order and latest reads the last back', async () => {
     const { clients, contractAddress, fixture, anchorer } = await setUp();
-    fixture.addCheckpoints(5, 9, 20);
+    await fixture.addCheckpoints(5, 9, 20);
     const service = anchorer();
     expect(await service.drain()).toEqual({ kind: 'idle' });
-    const rows = service.anchors.anchors();
+    const rows = await service.anchors.anchors();
     expect(rows.map((row) => [row.size, row.state])).toEqual([
       [5, 'final'],
       [9, 'final'],
@@ -92,7 +92,7 @@ describe('EVM anchorer against a real Anvil node', () => {
     }
     const latest = await readAnchoredCheckpoint(clients, { contractAddress, originHash: service.scope.originHash });
     expect(latest).toMatchObject({ size: 20, anchored: true, rootHash: bytesToHex(fixture.rootAt(20)) });
-    const note = fixture.store.latestCheckpoint()?.note ?? '';
+    const note = (await fixture.store.latestCheckpoint())?.note ?? '';
     expect(latest.checkpointHashPrefix).toBe(bytesToHex(hashCheckpointBody('intl', note)).slice(0, 50));
     expect(latest.anchoredAtBlock).toBe(rows[2]?.blockNumber);
     expectEachOnce(await countAnchorEvents(clients, contractAddress, service.scope.originHash), [5, 9, 20]);
@@ -106,19 +106,19 @@ describe('EVM anchorer against a real Anvil node', () => {
 
   it('records an anchor final only once `confirmations` more blocks are mined', async () => {
     const { anvil, clients, fixture, anchorer } = await setUp();
-    fixture.addCheckpoints(7);
+    await fixture.addCheckpoints(7);
     const service = anchorer({ confirmations: 2 });
     const sent = await service.step();
     expect(sent).toMatchObject({ kind: 'sent', size: 7 });
     expect(await service.drain()).toMatchObject({ kind: 'confirming', size: 7, blocksMissing: 2 });
-    expect(service.anchors.anchorAt(7)?.state).toBe('pending');
+    expect((await service.anchors.anchorAt(7))?.state).toBe('pending');
     const testClient = createTestClient({ mode: 'anvil', chain: clients.chain, transport: http(anvil.rpcUrl) });
     await testClient.mine({ blocks: 1 });
     expect(await service.drain()).toMatchObject({ kind: 'confirming', size: 7, blocksMissing: 1 });
-    expect(service.anchors.anchorAt(7)?.state).toBe('pending');
+    expect((await service.anchors.anchorAt(7))?.state).toBe('pending');
     await testClient.mine({ blocks: 1 });
     expect(await service.drain()).toEqual({ kind: 'idle' });
-    const row = service.anchors.anchorAt(7);
+    const row = await service.anchors.anchorAt(7);
     expect(row?.state).toBe('final');
     const head = Number(await clients.publicClient.getBlockNumber({ cacheTime: 0 }));
     expect(head - (row?.blockNumber ?? 0)).toBe(2);
@@ -127,7 +127,7 @@ describe('EVM anchorer against a real Anvil node', () => {
 
   it('after a restart mid-way records the sent transaction, sends a stored one, finds an unrecorded one: none twice, none missing', async () => {
     const { clients, contractAddress, fixture, anchorer } = await setUp();
-    fixture.addCheckpoints(1, 2, 3, 4, 5, 6);
+    await fixture.addCheckpoints(1, 2, 3, 4, 5, 6);
     const first = anchorer();
     expect(await first.step()).toMatchObject({ kind: 'sent', size: 1 });
     expect(await stepPastWaiting(first)).toMatchObject({ kind: 'final', size: 1 });
@@ -139,8 +139,9 @@ describe('EVM anchorer against a real Anvil node', () => {
         rootHash: bytesToHex(fixture.rootAt(size)),
         checkpointHash: bytesToHex(hashCheckpointBody('intl', noteOf(size))),
       });
-    const noteOf = (size: number) =>
-      (fixture.store.db.prepare('SELECT note FROM checkpoint WHERE size = ?').get(size) as { note: string }).note;
+    const notes = new Map<number, string>();
+    for (const size of [1, 2, 3, 4, 5, 6]) notes.set(size, (await fixture.store.checkpointAt(size))?.note ?? '');
+    const noteOf = (size: number) => notes.get(size) ?? '';
     const pendingOf = (signed: Awaited<ReturnType<typeof sign>>, size: number) => ({
       size,
       rootHash: bytesToHex(fixture.rootAt(size)),
@@ -153,7 +154,7 @@ describe('EVM anchorer against a real Anvil node', () => {
 
     // Crash 1: size 2 was stored as pending and sent, then the process died before recording it.
     const signed2 = await sign(2);
-    first.anchors.insertPending(pendingOf(signed2, 2));
+    await first.anchors.insertPending(pendingOf(signed2, 2));
     await clients.walletClient.sendRawTransaction({ serializedTransaction: signed2.serializedTransaction });
     await clients.publicClient.waitForTransactionReceipt({ hash: signed2.txHash });
     const second = anchorer();
@@ -166,7 +167,7 @@ describe('EVM anchorer against a real Anvil node', () => {
 
     // Crash 2: size 3 was stored as pending but never left the process.
     const signed3 = await sign(3);
-    second.anchors.insertPending(pendingOf(signed3, 3));
+    await second.anchors.insertPending(pendingOf(signed3, 3));
     const third = anchorer();
     expect(await third.step()).toEqual({ kind: 'resent', size: 3, txHash: signed3.txHash });
     expect(await stepPastWaiting(third)).toMatchObject({ kind: 'final', size: 3, txHash: signed3.txHash });
@@ -179,7 +180,7 @@ describe('EVM anchorer against a real Anvil node', () => {
     expect(await fourth.step()).toEqual({ kind: 'found', size: 4, txHash: signed4.txHash });
     expect(await fourth.drain()).toEqual({ kind: 'idle' });
 
-    expect(fourth.anchors.anchors().map((row) => [row.size, row.state, row.txHash])).toEqual([
+    expect((await fourth.anchors.anchors()).map((row) => [row.size, row.state, row.txHash])).toEqual([
       [1, 'final', expect.any(String)],
       [2, 'final', signed2.txHash],
       [3, 'final', signed3.txHash],
@@ -192,9 +193,9 @@ describe('EVM anchorer against a real Anvil node', () => {
 
   it('sends a size again when its pending transaction lost its nonce to another transaction', async () => {
     const { clients, contractAddress, fixture, anchorer } = await setUp();
-    fixture.addCheckpoints(8);
+    await fixture.addCheckpoints(8);
     const service = anchorer();
-    const note = fixture.store.latestCheckpoint()?.note ?? '';
+    const note = (await fixture.store.latestCheckpoint())?.note ?? '';
     const stale = await signAnchorTransaction(clients, {
       contractAddress,
       originHash: service.scope.originHash,
@@ -202,7 +203,7 @@ describe('EVM anchorer against a real Anvil node', () => {
       rootHash: bytesToHex(fixture.rootAt(8)),
       checkpointHash: bytesToHex(hashCheckpointBody('intl', note)),
     });
-    service.anchors.insertPending({
+    await service.anchors.insertPending({
       size: 8,
       rootHash: bytesToHex(fixture.rootAt(8)),
       checkpointHash: bytesToHex(hashCheckpointBody('intl', note)),
@@ -216,7 +217,7 @@ describe('EVM anchorer against a real Anvil node', () => {
     await clients.publicClient.waitForTransactionReceipt({ hash: other });
     expect(await service.step()).toEqual({ kind: 'dropped', size: 8, txHash: stale.txHash });
     expect(await service.drain()).toEqual({ kind: 'idle' });
-    const row = service.anchors.anchorAt(8);
+    const row = await service.anchors.anchorAt(8);
     expect(row?.state).toBe('final');
     expect(row?.txHash).not.toBe(stale.txHash);
     expectEachOnce(await countAnchorEvents(clients, contractAddress, service.scope.originHash), [8]);
@@ -224,7 +225,7 @@ describe('EVM anchorer against a real Anvil node', () => {
 
   it('records sizes the chain has passed as superseded and says so, and refuses a chain with another root', async () => {
     const { clients, contractAddress, fixture, anchorer } = await setUp();
-    fixture.addCheckpoints(30, 31, 32);
+    await fixture.addCheckpoints(30, 31, 32);
     const service = anchorer();
     // Another instance anchors size 31 first, with another root.
     const conflicting = await signAnchorTransaction(clients, {
@@ -243,7 +244,7 @@ describe('EVM anchorer against a real Anvil node', () => {
     );
     expect(error?.code).toBe('anchor_chain_conflict');
     expect(error?.details).toMatchObject({ size: 31, chainRootHash: bytesToHex(fixture.rootAt(999)) });
-    expect(service.anchors.anchors().map((row) => [row.size, row.state])).toEqual([[30, 'superseded']]);
+    expect((await service.anchors.anchors()).map((row) => [row.size, row.state])).toEqual([[30, 'superseded']]);
     expect(fixture.lines.some((line) => line.includes('"code":"anchor_superseded"'))).toBe(true);
   });
 
@@ -254,23 +255,23 @@ describe('EVM anchorer against a real Anvil node', () => {
       stateFile: join(folder, 'state.json'),
     });
     const service = anchorer();
-    const finalCount = () => service.anchors.anchors().filter((row) => row.state === 'final').length;
-    fixture.addCheckpoints(10, 11, 12);
+    const finalCount = async () => (await service.anchors.anchors()).filter((row) => row.state === 'final').length;
+    await fixture.addCheckpoints(10, 11, 12);
     service.start();
-    await waitUntil(() => finalCount() === 3);
+    await waitUntil(async () => (await finalCount()) === 3);
 
     await anvil.stop();
-    fixture.addCheckpoints(13, 14, 15);
+    await fixture.addCheckpoints(13, 14, 15);
     await waitUntil(() => service.failuresInRow >= 3);
     expect(service.lastErrorCode).toBe('anchor_rpc_unavailable');
     const failures = fixture.lines.filter((line) => line.includes('"code":"anchor_rpc_unavailable"'));
     expect(failures.length).toBeGreaterThanOrEqual(3);
     const pauses = failures.map((line) => (JSON.parse(line) as { retryInMs: number }).retryInMs);
     expect(pauses.slice(0, 3)).toEqual([40, 80, 160]);
-    expect(finalCount()).toBe(3);
+    expect(await finalCount()).toBe(3);
 
     await anvil.start();
-    await waitUntil(() => finalCount() === 6);
+    await waitUntil(async () => (await finalCount()) === 6);
     await service.stop();
     expect(service.failuresInRow).toBe(0);
     expectEachOnce(

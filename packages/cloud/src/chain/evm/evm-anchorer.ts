@@ -1,8 +1,8 @@
 import { hashCheckpointBody } from '@fieldproof/ledger';
 import type { CryptoSuiteName } from '@fieldproof/protocol';
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { type Address, bytesToHex, type Hex } from 'viem';
+import type { CloudStore } from '../../storage/cloud-store.ts';
 import { AnchorError, toAnchorError } from './anchor-error.ts';
 import { type AnchorRow, type AnchorStore, openAnchorStore, type StoredCheckpoint } from './anchor-store.ts';
 import { type EvmAnchorConfigInput, parseEvmAnchorConfig } from './evm-anchor-config.ts';
@@ -15,7 +15,7 @@ import { signAnchorTransaction } from './sign-anchor-transaction.ts';
 /** What the anchorer needs from the cloud (a subset of CloudContext). */
 export interface EvmAnchorerDependencies {
   /** The cloud store: the anchorer reads its `checkpoint` table and keeps its own `anchor` table. */
-  store: { db: Database.Database };
+  store: Pick<CloudStore, 'anchors'>;
   /** The log's checkpoint origin line. */
   origin: string;
   /** The log's hash suite (for the checkpoint hash). */
@@ -110,7 +110,7 @@ export function createEvmAnchorer(
     privateKey: config.memberPrivateKey as Hex,
     rpcTimeoutMs: config.rpcTimeoutMs,
   });
-  const anchors = openAnchorStore(dependencies.store.db, { chainId: config.chainId, contractAddress, originHash });
+  const anchors = openAnchorStore(dependencies.store, { chainId: config.chainId, contractAddress, originHash });
   const scope = { chainId: config.chainId, contractAddress, originHash };
   let chainChecked = false;
 
@@ -170,7 +170,7 @@ export function createEvmAnchorer(
     }
     if (receipt) {
       if (receipt.status !== 'success') {
-        anchors.deletePending(pending.size);
+        await anchors.deletePending(pending.size);
         throw new AnchorError('anchor_reverted', `the anchor transaction of size ${pending.size} reverted`, {
           size: pending.size,
           txHash,
@@ -185,14 +185,14 @@ export function createEvmAnchorer(
       }
       const blocksMissing = blockNumber + config.confirmations - head;
       if (blocksMissing > 0) return { kind: 'confirming', size: pending.size, txHash, blocksMissing };
-      anchors.markFinal(pending.size, blockNumber, clock());
+      await anchors.markFinal(pending.size, blockNumber, clock());
       log.info({ size: pending.size, txHash, blockNumber, chainId: config.chainId }, 'checkpoint anchored');
       return { kind: 'final', size: pending.size, txHash, blockNumber };
     }
     const onChain = await readAnchoredCheckpoint(clients, { contractAddress, originHash, size: pending.size });
     if (onChain.anchored) {
       // Another transaction anchored this size; forget ours and record that one on the next step.
-      anchors.deletePending(pending.size);
+      await anchors.deletePending(pending.size);
       log.warn(
         { size: pending.size, txHash },
         'the chain holds this size from another transaction; recording that one',
@@ -200,13 +200,13 @@ export function createEvmAnchorer(
       return { kind: 'dropped', size: pending.size, txHash };
     }
     if (pending.nonce !== undefined && nonceUsed > pending.nonce) {
-      anchors.deletePending(pending.size);
+      await anchors.deletePending(pending.size);
       log.warn({ size: pending.size, txHash, nonce: pending.nonce }, 'anchor transaction replaced; sending again');
       return { kind: 'dropped', size: pending.size, txHash };
     }
     if (pending.rawTransaction === undefined) {
       // A transaction found through its event has no receipt any more: the chain reorganised.
-      anchors.deletePending(pending.size);
+      await anchors.deletePending(pending.size);
       return { kind: 'dropped', size: pending.size, txHash };
     }
     let known = false;
@@ -222,9 +222,9 @@ export function createEvmAnchorer(
   }
 
   async function nextFinalCheckpoint(): Promise<StoredCheckpoint | undefined> {
-    let after = anchors.lastSettledSize();
+    let after = await anchors.lastSettledSize();
     for (;;) {
-      const batch = anchors.checkpointsAfter(after, config.checkpointsPerStepMax);
+      const batch = await anchors.checkpointsAfter(after, config.checkpointsPerStepMax);
       if (batch.length === 0) return undefined;
       for (const checkpoint of batch) {
         if (await isFinal(checkpoint)) return checkpoint;
@@ -235,7 +235,7 @@ export function createEvmAnchorer(
 
   async function step(): Promise<AnchorStepResult> {
     await checkChain();
-    const pending = anchors.pending();
+    const pending = await anchors.pending();
     if (pending) return await settlePending(pending);
     const checkpoint = await nextFinalCheckpoint();
     if (!checkpoint) return { kind: 'idle' };
@@ -245,7 +245,7 @@ export function createEvmAnchorer(
     if (checkpoint.size <= latest.size) {
       const onChain = await readAnchoredCheckpoint(clients, { contractAddress, originHash, size: checkpoint.size });
       if (!onChain.anchored) {
-        anchors.insertSuperseded(checkpoint.size, rootHash, checkpointHash, clock());
+        await anchors.insertSuperseded(checkpoint.size, rootHash, checkpointHash, clock());
         log.error(
           { code: 'anchor_superseded', size: checkpoint.size, chainSize: latest.size },
           'the chain holds a larger size of this log; this checkpoint can never be anchored',
@@ -271,7 +271,7 @@ export function createEvmAnchorer(
           blockNumber: onChain.anchoredAtBlock,
         });
       }
-      anchors.insertPending({
+      await anchors.insertPending({
         size: checkpoint.size,
         rootHash,
         checkpointHash,
@@ -293,7 +293,7 @@ export function createEvmAnchorer(
       rootHash,
       checkpointHash,
     });
-    anchors.insertPending({
+    await anchors.insertPending({
       size: checkpoint.size,
       rootHash,
       checkpointHash,
