@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { FieldproofError } from '@fieldproof/protocol';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectToSchema, dropSchema, freshSchemaName, postgresTestUrl } from '../../_test/postgres-fixture.ts';
@@ -51,6 +52,10 @@ describe.each([sqliteBackend(), postgresBackend()])('cloud store contract on $na
     expect(devices.get('dev-1')).toMatchObject({ last_seq: 41, edge_id: 'edge-1' });
     expect((await store.edges()).map((row) => row.edge_id)).toEqual(['edge-1']);
     expect((await store.devices()).length).toBe(1);
+    // A keyless device (Modbus, OPC UA) is registered as edge-attested; others default to device-signed.
+    expect(devices.get('dev-1')?.attestation).toBe('device-signed');
+    expect(await store.insertDevice('meter-1', 'ed25519', new Uint8Array(), 'edge-1', 9, 'edge-attested')).toBe(true);
+    expect(await store.device('meter-1')).toMatchObject({ attestation: 'edge-attested', edge_id: 'edge-1' });
   });
 
   it('stores a batch with more frames than one statement may bind', async () => {
@@ -293,7 +298,13 @@ describe('cloud store on PostgreSQL only', () => {
       const client = await connectToSchema(schema);
       const rows = await client.query('SELECT name FROM kysely_migration ORDER BY name');
       await client.end();
-      expect(rows.rows.map((row) => row.name)).toEqual(['0001-cloud']);
+      // Every migration file of the dialect, in name order, recorded once.
+      const files = readdirSync(new URL('./postgres/migrations/', import.meta.url))
+        .filter((name) => name.endsWith('.sql'))
+        .sort()
+        .map((name) => name.replace(/\.sql$/, ''));
+      expect(files).toContain('0001-cloud');
+      expect(rows.rows.map((row) => row.name)).toEqual(files);
     } finally {
       await dropSchema(schema);
     }
