@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CloudServer, startCloudServer } from '@fieldproof/cloud';
 import { createDeviceClient, createMemorySeqStore } from '@fieldproof/device';
 import { type EdgeGateway, startEdgeGateway } from '@fieldproof/edge';
+import { type ModbusTestServer, startModbusTestServer } from '@fieldproof/edge/_test/industrial-servers';
 import { verifyFrameBundle } from '@fieldproof/ledger';
 import {
   type EdgeConfigAnswer,
@@ -21,6 +22,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch, postJson } from '../_test/build-batch.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
+import { runVerify } from './commands/verify.ts';
 
 // Edge operations end to end on the real cloud and edge in process (SQLite): remote config,
 // signed edge requests, heartbeats and offline detection, key rotation with the cloud's approval.
@@ -29,6 +31,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-edge-operations-'));
 let cloud: CloudServer;
 let edge: EdgeGateway;
 let edgeKey: KeyPair;
+let modbus: ModbusTestServer;
 const deviceKey = generateKeyPair('ed25519');
 const device = createDeviceClient({
   deviceId: 'dev-a',
@@ -87,6 +90,8 @@ function signedConfigGet(
 }
 
 beforeAll(async () => {
+  modbus = await startModbusTestServer();
+  modbus.setUint32('holding', 0, 1_000);
   cloud = await startCloudServer({
     dataDir: join(dataDir, 'cloud'),
     http: { port: 0 },
@@ -100,6 +105,11 @@ beforeAll(async () => {
     cloud.adminToken,
   );
   await postJson(`${cloud.url}/v1/devices`, { ...deviceEntry, edgeId: 'edge-1' }, cloud.adminToken);
+  await postJson(
+    `${cloud.url}/v1/devices`,
+    { deviceId: 'meter-1', edgeId: 'edge-1', attestation: 'edge-attested' },
+    cloud.adminToken,
+  );
   edge = await startEdgeGateway({
     edgeId: 'edge-1',
     dataDir: join(dataDir, 'edge-1'),
@@ -107,6 +117,18 @@ beforeAll(async () => {
     cloud: { url: cloud.url, retryBaseMs: 50, retryMaxMs: 200 },
     batch: { intervalMs: 50, framesMax: 100 },
     devices: [deviceEntry],
+    // A keyless meter, so that edge-attested frames cross the key switch too.
+    modbus: {
+      devices: [
+        {
+          deviceId: 'meter-1',
+          host: '127.0.0.1',
+          port: modbus.port,
+          intervalMs: 100,
+          registers: [{ address: 0, type: 'uint32', kind: 'energy', unit: 'Wh' }],
+        },
+      ],
+    },
     // Pulls are driven by the test; heartbeats run on their timer.
     operations: { configPullIntervalMs: 0, heartbeatIntervalMs: 200 },
   });
@@ -115,6 +137,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.stop();
   await cloud?.stop();
+  await modbus?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -298,6 +321,34 @@ describe('key rotation with the cloud approval', () => {
     // Both verify with the new trust file; the old trust file (one key) cannot vouch for the new batch.
     expect(verifyFrameBundle(bundleBefore, trustAfter).ok).toBe(true);
     expect(verifyFrameBundle(bundleAfter, trustAfter).ok).toBe(true);
+    // `fieldproof verify` agrees, on files.
+    const trustPath = join(dataDir, 'trust-after.json');
+    writeFileSync(trustPath, JSON.stringify(trustAfter));
+    for (const [name, bundle] of [
+      ['before', bundleBefore],
+      ['after', bundleAfter],
+    ] as const) {
+      const bundlePath = join(dataDir, `bundle-${name}.json`);
+      writeFileSync(bundlePath, JSON.stringify(bundle));
+      const lines: string[] = [];
+      expect(await runVerify(bundlePath, trustPath, (line) => lines.push(line)), lines.join('\n')).toBe(0);
+    }
+    // The keyless meter's frames on both sides of the switch (attested by the old key, the new
+    // key, or the old key and batched under the new one) all verify with the key history.
+    const meterFrames = await waitFor('meter frames after the switch', async () => {
+      const items = (await getJson<{ items: FrameItem[] }>(`${cloud.url}/v1/frames?deviceId=meter-1&limit=1000`)).items;
+      const bundles = await Promise.all(items.map((item) => bundleOf(item.id)));
+      return bundles.some((bundle) => bundle.batch.header.header.batchSeq > approval.fromBatchSeq) &&
+        bundles.some((bundle) => bundle.batch.header.header.batchSeq < approval.fromBatchSeq)
+        ? bundles
+        : undefined;
+    });
+    for (const bundle of meterFrames) {
+      const report = verifyFrameBundle(bundle, trustAfter);
+      expect(report.steps.filter((step) => !step.ok)).toEqual([]);
+      expect(report.attestation).toBe('edge-attested');
+    }
+    expect(edge.status().rejects).toEqual({});
     const withOldTrust = verifyFrameBundle(bundleAfter, trustBefore);
     expect(withOldTrust.ok).toBe(false);
     expect(withOldTrust.steps.find((step) => !step.ok)?.code).toBe('batch_signature_invalid');
