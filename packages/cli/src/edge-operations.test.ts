@@ -32,6 +32,8 @@ let cloud: CloudServer;
 let edge: EdgeGateway;
 let edgeKey: KeyPair;
 let modbus: ModbusTestServer;
+let stopped = false;
+let rotatedKeyId = '';
 const deviceKey = generateKeyPair('ed25519');
 const device = createDeviceClient({
   deviceId: 'dev-a',
@@ -135,7 +137,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await edge?.stop();
+  if (!stopped) await edge?.stop();
   await cloud?.stop();
   await modbus?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -270,6 +272,7 @@ describe('key rotation with the cloud approval', () => {
     expect(verifyFrameBundle(bundleBefore, trustBefore).ok).toBe(true);
 
     const { keyId } = await edge.requestKeyRotation();
+    rotatedKeyId = keyId;
     const keys = await getJson<{ items: { keyId: string; state: string }[] }>(`${cloud.url}/v1/edges/edge-1/keys`);
     expect(keys.items).toEqual([expect.objectContaining({ keyId, state: 'pending' })]);
     // Still pending: the edge signs with its old key.
@@ -381,7 +384,29 @@ describe('offline detection', () => {
     expect(health.online).toBe(false);
     const metrics = await (await fetch(`${cloud.url}/metrics`)).text();
     expect(metrics).toContain('fieldproof_edge_online{edge="edge-1"} 0');
-    // stop() is idempotent enough for afterAll: a second stop must not throw.
-    edge = { ...edge, stop: async () => {} };
+    stopped = true;
+  });
+});
+
+describe('restart after a rotation and remote config', () => {
+  it('comes back with the applied config version and the new key, and its batches are accepted', async () => {
+    edge = await startEdgeGateway({
+      edgeId: 'edge-1',
+      dataDir: join(dataDir, 'edge-1'),
+      http: { port: 0 },
+      cloud: { url: cloud.url, retryBaseMs: 50, retryMaxMs: 200 },
+      batch: { intervalMs: 50, framesMax: 100 },
+      devices: [deviceEntry],
+      operations: { configPullIntervalMs: 0, heartbeatIntervalMs: 0 },
+    });
+    stopped = false;
+    const operations = edge.status().operations;
+    expect(operations.configVersion).toBe(5);
+    expect(operations.configPendingRestart).toEqual([]);
+    expect(operations.keyId).toBe(rotatedKeyId);
+    expect(edge.publicKey.publicKey).not.toBe(toBase64(edgeKey.publicKey));
+    const frame = await frameThroughEdge(4);
+    const trust = await getJson<TrustFile>(`${cloud.url}/v1/trust`);
+    expect(verifyFrameBundle(await bundleOf(frame.id), trust).ok).toBe(true);
   });
 });

@@ -38,7 +38,7 @@ export async function registryRoutes(
       return reply.code(409).send({
         error: {
           code: 'request_invalid',
-          message: `edge ${body.edgeId} is registered with another key; rotation comes with the identity lifecycle`,
+          message: `edge ${body.edgeId} is registered with another key; rotate it with POST /v1/edges/:id/keys (docs/edge-operations.md)`,
         },
       });
     }
