@@ -22,6 +22,16 @@ import {
   toBase64,
 } from '@fieldproof/protocol';
 import pino, { type Logger } from 'pino';
+import {
+  type DemoPowerMeter,
+  type DemoWeighingIndicator,
+  demoMeterRegisters,
+  demoScaleEndpoint,
+  demoScaleNodes,
+  freeTcpPort,
+  startDemoPowerMeter,
+  startDemoWeighingIndicator,
+} from './demo/industrial-demo-servers.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
 import { isAddressInUse, PortInUseError } from './port-in-use-error.ts';
 import { type EmbeddedTls, prepareEmbeddedTls } from './tls/embedded-tls.ts';
@@ -69,7 +79,19 @@ export interface EmbeddedOptions {
   tls?: boolean;
   /** mTLS on the broker and the edge's HTTP intake: each device presents its own certificate (implies tls). */
   mutualTls?: boolean;
+  /**
+   * Keyless devices in the demo site: a Modbus TCP power meter and an OPC UA weighing indicator,
+   * served in process, registered edge-attested; on by default.
+   */
+  keylessDevices?: boolean;
+  /** Port of the demo Modbus power meter (0 = any free port, the default). */
+  modbusPort?: number;
+  /** Port of the demo OPC UA weighing indicator (0 = any free port, the default). */
+  opcuaPort?: number;
 }
+
+/** Device ids of the demo's keyless devices. */
+export const demoKeylessDeviceIds = { meter: 'power-meter-modbus-1', scale: 'scale-opcua-1' } as const;
 
 /**
  * Where `npm run build:console` writes the web console. A path, not an import: the cloud serves
@@ -97,6 +119,8 @@ export interface Embedded {
   edge: EdgeGateway;
   /** The simulated devices of the demo site. */
   devices: FleetDevice[];
+  /** The demo's keyless devices (Modbus power meter, OPC UA weighing indicator), when on. */
+  industrial: { meterPort: number; scaleEndpoint: string; deviceIds: string[] } | undefined;
   /** Resolves when the fleet stops (after stop()). */
   fleet: Promise<RunFleetResult> | undefined;
   /** Stop devices, edge, cloud, broker and witnesses, in that order. */
@@ -238,6 +262,74 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     throw error;
   }
   const devices = demoDevices(options.dataDir, options.devicesPerKind ?? 2);
+  // Keyless devices: the Modbus meter is up before the edge (fast); the OPC UA server starts in the
+  // background (node-opcua takes a few seconds, more on first start for its certificate) and the
+  // edge's OPC UA intake connects when it is up, retrying as it does for a real PLC.
+  let meter: DemoPowerMeter | undefined;
+  let scale: Promise<DemoWeighingIndicator | undefined> = Promise.resolve(undefined);
+  let industrial: Embedded['industrial'];
+  const stopIndustrial = async () => {
+    await meter?.close();
+    await (await scale)?.close();
+  };
+  if (options.keylessDevices ?? true) {
+    try {
+      const meterPort = options.modbusPort || (await freeTcpPort(host));
+      const scalePort = options.opcuaPort || (await freeTcpPort(host));
+      meter = await startDemoPowerMeter({ host, port: meterPort });
+      scale = startDemoWeighingIndicator({
+        host,
+        port: scalePort,
+        pkiDir: join(options.dataDir, 'demo-opcua-pki'),
+        log: log.child({ service: 'demo scale' }),
+      }).catch((error) => {
+        log.warn({ err: error }, `demo OPC UA weighing indicator did not start: ${(error as Error).message}`);
+        return undefined;
+      });
+      industrial = {
+        meterPort,
+        scaleEndpoint: demoScaleEndpoint(host, scalePort),
+        deviceIds: [demoKeylessDeviceIds.meter, demoKeylessDeviceIds.scale],
+      };
+    } catch (error) {
+      await stopIndustrial();
+      await cloud.stop();
+      await broker.close();
+      await verifier.close();
+      await stopWitnesses();
+      if (isAddressInUse(error))
+        throw new PortInUseError('demo Modbus meter', options.modbusPort ?? 0, '--modbus-port');
+      throw error;
+    }
+  }
+  // Commission before the edge starts, as an operator would: the edge's key (made here, loaded by
+  // the edge) and every device, keyless ones as edge-attested, so no first frame is refused.
+  try {
+    const edgeKey = loadOrCreateKeyPair(join(options.dataDir, edgeId, 'edge-key.json'), 'ed25519');
+    await registerWithCloud(cloud, send, '/v1/edges', {
+      edgeId,
+      alg: edgeKey.alg,
+      publicKey: toBase64(edgeKey.publicKey),
+    });
+    for (const device of devices) {
+      await registerWithCloud(cloud, send, '/v1/devices', {
+        deviceId: device.deviceId,
+        alg: device.signer.alg,
+        publicKey: toBase64(device.signer.publicKey),
+        edgeId,
+      });
+    }
+    for (const deviceId of industrial?.deviceIds ?? []) {
+      await registerWithCloud(cloud, send, '/v1/devices', { deviceId, edgeId, attestation: 'edge-attested' });
+    }
+  } catch (error) {
+    await stopIndustrial();
+    await cloud.stop();
+    await broker.close();
+    await verifier.close();
+    await stopWitnesses();
+    throw error;
+  }
   let edge: EdgeGateway;
   try {
     edge = await startEdgeGateway(
@@ -254,10 +346,33 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
           alg: device.signer.alg,
           publicKey: toBase64(device.signer.publicKey),
         })),
+        ...(industrial
+          ? {
+              modbus: {
+                devices: [
+                  {
+                    deviceId: demoKeylessDeviceIds.meter,
+                    host,
+                    port: industrial.meterPort,
+                    intervalMs: 1_000,
+                    registers: demoMeterRegisters,
+                  },
+                ],
+              },
+              opcua: {
+                endpoint: industrial.scaleEndpoint,
+                publishingIntervalMs: 1_000,
+                retryBaseMs: 250,
+                retryMaxMs: 2_000,
+                devices: [{ deviceId: demoKeylessDeviceIds.scale, samplingIntervalMs: 500, nodes: demoScaleNodes }],
+              },
+            }
+          : {}),
       },
       { log: log.child({ service: 'edge' }), verifier },
     );
   } catch (error) {
+    await stopIndustrial();
     await cloud.stop();
     await broker.close();
     await verifier.close();
@@ -265,25 +380,6 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     if (isAddressInUse(error)) throw new PortInUseError('edge http', options.edgePort ?? 8081, '--edge-port');
     throw error;
   }
-  try {
-    await registerWithCloud(cloud, send, '/v1/edges', { edgeId, ...edge.publicKey });
-    for (const device of devices) {
-      await registerWithCloud(cloud, send, '/v1/devices', {
-        deviceId: device.deviceId,
-        alg: device.signer.alg,
-        publicKey: toBase64(device.signer.publicKey),
-        edgeId,
-      });
-    }
-  } catch (error) {
-    await edge.stop();
-    await cloud.stop();
-    await broker.close();
-    await verifier.close();
-    await stopWitnesses();
-    throw error;
-  }
-
   const controller = new AbortController();
   const fleet =
     devices.length > 0 && (options.ratePerDeviceHz ?? 1) > 0
@@ -308,12 +404,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     cloud,
     edge,
     devices,
+    industrial,
     fleet,
     async stop() {
       controller.abort();
       if (fleet) await fleet;
       // The edge seals and hands over what it holds (for a few seconds at most; the rest stays in its outbox).
       await edge.stop();
+      await stopIndustrial();
       await cloud.stop();
       await broker.close();
       await verifier.close();

@@ -6,7 +6,7 @@ const usage = `fieldproof <command> [options]
 
 Commands:
   start      Run the embedded default: MQTT broker, edge, cloud, log and a simulated site.
-             --data-dir ./data  --host 127.0.0.1  --mqtt-port 1883  --http-port 8080  --edge-port 8081
+             --data-dir ./data  --host 127.0.0.1  --mqtt-port 1883  --http-port 8080  --edge-port 8081 [--modbus-port 0 --opcua-port 0]
              --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
              TLS on every listener by default (development CA in <data-dir>/tls; MQTT on mqtts 8883);
              --mtls: devices present their own certificates; --plain: no TLS (loopback hosts only)
@@ -41,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
           'mqtt-port': { type: 'string' },
           'http-port': { type: 'string' },
           'edge-port': { type: 'string' },
+          'modbus-port': { type: 'string' },
+          'opcua-port': { type: 'string' },
           suite: { type: 'string' },
           'devices-per-kind': { type: 'string' },
           rate: { type: 'string' },
@@ -60,6 +62,9 @@ async function main(argv: string[]): Promise<number> {
           mqttPort: numberOption(values['mqtt-port'] ?? env.FIELDPROOF_MQTT_PORT, tls ? 8883 : 1883, 'mqtt-port'),
           httpPort: numberOption(values['http-port'] ?? env.FIELDPROOF_HTTP_PORT, 8080, 'http-port'),
           edgePort: numberOption(values['edge-port'] ?? env.FIELDPROOF_EDGE_PORT, 8081, 'edge-port'),
+          // The demo's keyless devices: 0 picks free ports.
+          modbusPort: numberOption(values['modbus-port'] ?? env.FIELDPROOF_MODBUS_PORT, 0, 'modbus-port'),
+          opcuaPort: numberOption(values['opcua-port'] ?? env.FIELDPROOF_OPCUA_PORT, 0, 'opcua-port'),
           suite,
           devicesPerKind: numberOption(values['devices-per-kind'], 2, 'devices-per-kind'),
           ratePerDeviceHz: numberOption(values.rate, 1, 'rate'),

@@ -134,6 +134,16 @@ export const CloudConfigSchema = z
     witnessTimeoutMs: z.number().int().min(100).default(5_000),
     /** Longest pause between retries to a witness that failed (the pause doubles from checkpointIntervalMs). */
     witnessBackoffMaxMs: z.number().int().min(10).default(30_000),
+    /** Edge operations (docs/edge-operations.md): signed edge requests and heartbeats. */
+    edgeOperations: z
+      .object({
+        /** Largest difference between an edge request's timestamp and the cloud clock. */
+        requestSkewMs: z.number().int().min(1_000).max(3_600_000).default(300_000),
+        /** An edge is offline after this many of its heartbeat intervals pass without one. */
+        offlineAfterMissedHeartbeats: z.number().int().min(1).max(1_000).default(3),
+      })
+      .strict()
+      .default({ requestSkewMs: 300_000, offlineAfterMissedHeartbeats: 3 }),
     /** SQLite durability: `normal` survives a process crash, `full` also power loss. */
     synchronous: z.enum(['normal', 'full']).default('normal'),
     /**

@@ -1,6 +1,7 @@
-import type { BulkVerifier, CryptoSuiteName, Signer } from '@fieldproof/protocol';
+import type { BulkVerifier, CryptoSuiteName, MetricFamily, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import type { CloudConfig } from './config.ts';
+import type { EdgeOperationsStore } from './edges/edge-operations-store.ts';
 import type { LogSequencer } from './log/log-sequencer.ts';
 import type { AnchorStore, CloudStore, CosignatureStore } from './storage/cloud-store.ts';
 
@@ -23,4 +24,8 @@ export interface CloudContext {
   cosignatures: CosignatureStore;
   /** The anchor table and the chain it is about, when a chain is configured. */
   anchors?: { store: AnchorStore; chainId: number; contractAddress: string };
+  /** Edge operations: remote config, heartbeats, key history (set by the server). */
+  edgeOperations?: EdgeOperationsStore;
+  /** Extra metric families for /metrics, from modules (edge health, …). */
+  metricSources?: (() => Promise<MetricFamily[]>)[];
 }

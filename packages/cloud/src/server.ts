@@ -22,11 +22,14 @@ import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
 import type { CloudContext } from './context.ts';
 import { createDecisionLog } from './decisions/create-decision-log.ts';
+import { edgeHealthMetrics } from './edges/edge-health.ts';
+import { createEdgeOperationsStore } from './edges/edge-operations-store.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
 import { loadLogIdentity } from './log/load-log-identity.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
 import { consistencyRoutes } from './routes/consistency-routes.ts';
 import { decisionRoutes } from './routes/decision-routes.ts';
+import { edgeOperationsRoutes } from './routes/edge-operations-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
@@ -128,6 +131,9 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     cosignatures: store,
   };
   const decisions = store;
+  const edgeOperations = createEdgeOperationsStore(store);
+  context.edgeOperations = edgeOperations;
+  context.metricSources = [...(context.metricSources ?? []), () => edgeHealthMetrics(context, edgeOperations)];
   const expectedToken = Buffer.from(adminToken);
   const requireAdmin = (authorization: string | undefined) => {
     const given = Buffer.from((authorization ?? '').replace(/^Bearer /, ''));
@@ -176,6 +182,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   });
   await ingestRoutes(app, context);
   await registryRoutes(app, context, requireAdmin);
+  await edgeOperationsRoutes(app, context, edgeOperations, requireAdmin);
   await proofRoutes(app, context);
   await statusRoutes(app, context);
   await consistencyRoutes(app, context);

@@ -298,6 +298,17 @@ export const EdgeConfigSchema = z
       .default({ functions: [], windowFramesMax: 2_000 }),
     /** Devices this edge may speak for. */
     devices: z.array(EdgeDeviceSchema).default([]),
+    /**
+     * Edge operations (docs/edge-operations.md): how often the edge pulls its versioned config from
+     * the cloud and sends a heartbeat (0 turns either off). Both are signed with the edge key.
+     */
+    operations: z
+      .object({
+        configPullIntervalMs: z.number().int().min(0).max(86_400_000).default(30_000),
+        heartbeatIntervalMs: z.number().int().min(0).max(3_600_000).default(10_000),
+      })
+      .strict()
+      .default({ configPullIntervalMs: 30_000, heartbeatIntervalMs: 10_000 }),
   })
   .strict()
   .superRefine((config, issues) => {

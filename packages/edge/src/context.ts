@@ -3,6 +3,7 @@ import type { BulkVerifier, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import type { Backlog } from './backlog.ts';
 import type { EdgeConfig } from './config.ts';
+import type { EdgeKeyRing } from './operations/edge-keys.ts';
 import type { EdgeStore } from './storage/edge-store.ts';
 
 /** What the extensions tell each other. */
@@ -32,6 +33,20 @@ export interface EdgeContext {
   events: EventEmitter<EdgeEvents>;
   /** Frames held for the cloud, for back-pressure. */
   backlog: Backlog;
+  /** The edge's keys across rotations (docs/edge-operations.md); `signer` signs with the current one. */
+  keys?: EdgeKeyRing;
+  /** What edge operations know: the applied remote config version, a refused one, what waits for a restart. */
+  operations?: EdgeOperationsState;
+}
+
+/** Edge operations state, reported in the status and heartbeats. */
+export interface EdgeOperationsState {
+  /** Remote config version applied (0: none). */
+  configVersion: number;
+  /** The last remote config version refused, and why. */
+  configRefused: { version: number; reason: string } | null;
+  /** Settings of the applied version that take effect at the next restart. */
+  configPendingRestart: string[];
 }
 
 /** How a keyless device's intake is doing, for the edge status (errors never stop the gateway). */

@@ -3,24 +3,36 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type BulkVerifier,
+  edgeKeyId,
   fromBase64,
   inlineVerifier,
-  keyPairSigner,
-  loadOrCreateKeyPair,
+  KeyRotationRequestSchema,
+  keyRotationProofMessage,
   toBase64,
 } from '@fieldproof/protocol';
 import pino, { type Logger } from 'pino';
 import { createBacklog } from './backlog.ts';
 import { type EdgeConfigInput, keylessDeviceIds, parseEdgeConfig } from './config.ts';
-import type { AcquisitionDeviceStatus, EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
+import type {
+  AcquisitionDeviceStatus,
+  EdgeContext,
+  EdgeEvents,
+  EdgeExtension,
+  EdgeOperationsState,
+} from './context.ts';
 import { createBatchExtension } from './extensions/batch.ts';
+import { createConfigPullExtension } from './extensions/config-pull.ts';
 import { createDeriveExtension } from './extensions/derive.ts';
+import { createHeartbeatExtension } from './extensions/heartbeat.ts';
 import { createHttpIntakeExtension } from './extensions/http-intake.ts';
 import { createModbusPollExtension } from './extensions/modbus-poll.ts';
 import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
 import { createOpcuaSubscribeExtension } from './extensions/opcua-subscribe.ts';
 import { createUplinkExtension, type UplinkStats } from './extensions/uplink.ts';
 import { createVerifyExtension } from './extensions/verify.ts';
+import { openEdgeKeyRing } from './operations/edge-keys.ts';
+import { mergeRemoteConfig, readRemoteConfig } from './operations/remote-config.ts';
+import { createSignedRequester } from './operations/signed-request.ts';
 import { type DerivedEventRow, openEdgeStore } from './storage/edge-store.ts';
 
 /** Options that are not configuration: collaborators supplied by the process that hosts the edge. */
@@ -49,6 +61,16 @@ export interface EdgeGateway {
   derivedEvents(afterId?: number, limit?: number): DerivedEventRow[];
   /** Verify everything in the inbox, derive events, seal a batch from what waits and wait for the outbox to empty. */
   flush(): Promise<void>;
+  /** Pull the remote config now (as the config-pull extension does on its timer). */
+  pullConfig(): Promise<void>;
+  /** Send a heartbeat now. */
+  sendHeartbeat(): Promise<void>;
+  /**
+   * Make a new key and ask the cloud to rotate to it (the request is signed by the current key,
+   * its proof by the new one). The switch happens once an operator approves it and the edge
+   * learns so from a config pull or heartbeat answer. Resolves with the new key's id.
+   */
+  requestKeyRotation(): Promise<{ keyId: string }>;
   /** Stop every extension in reverse order and close the store. */
   stop(): Promise<void>;
 }
@@ -79,6 +101,8 @@ export interface EdgeStatus {
   profile: 'standard' | 'low-bandwidth';
   /** What the uplink sent since start. */
   uplink: UplinkStats & { compression: 'none' | 'gzip' | 'br' };
+  /** Edge operations: the key in use, a key waiting for approval, the remote config version and what waits for a restart. */
+  operations: EdgeOperationsState & { keyId: string; pendingKeyId: string | null; heartbeatsSent: number };
 }
 
 /**
@@ -87,10 +111,15 @@ export interface EdgeStatus {
  * pipeline behind it runs). Precondition: `dataDir` is writable and private to this edge.
  */
 export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdgeOptions = {}): Promise<EdgeGateway> {
-  const config = parseEdgeConfig(input);
+  // A remote config applied before (docs/edge-operations.md) lies over the local one.
+  const localInput = input as unknown as Record<string, unknown>;
+  const dataDirInput = typeof localInput.dataDir === 'string' ? localInput.dataDir : undefined;
+  const remote = dataDirInput ? readRemoteConfig(dataDirInput) : undefined;
+  const config = parseEdgeConfig(remote ? mergeRemoteConfig(localInput, remote.config) : input);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const keyPair = loadOrCreateKeyPair(join(config.dataDir, 'edge-key.json'), config.keyAlg);
   const store = openEdgeStore(join(config.dataDir, 'edge.db'), { synchronous: config.synchronous });
+  const keys = openEdgeKeyRing(config.dataDir, config.keyAlg, () => (store.lastBatch()?.batch_seq ?? -1) + 1);
+  const keyPair = { alg: keys.current().signer.alg, publicKey: keys.current().signer.publicKey };
   for (const device of config.devices) {
     const publicKey = fromBase64(device.publicKey);
     if (!publicKey) throw new Error(`invalid edge configuration: devices[${device.deviceId}].publicKey is not base64`);
@@ -102,12 +131,14 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
   const context: EdgeContext = {
     config,
     store,
-    signer: keyPairSigner(keyPair),
+    signer: keys.currentSigner(),
     verifier: options.verifier ?? inlineVerifier,
     log,
     clock: options.clock ?? Date.now,
     events: new EventEmitter<EdgeEvents>(),
     backlog: createBacklog({ store, config, log }),
+    keys,
+    operations: { configVersion: remote?.version ?? 0, configRefused: null, configPendingRestart: [] },
   };
   const verifyExtension = createVerifyExtension(context);
   const deriveExtension = createDeriveExtension(context);
@@ -137,6 +168,12 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       events: store.eventCounts(),
       profile: config.profile,
       uplink: { ...uplinkExtension.stats(), compression: config.uplink.compression },
+      operations: {
+        ...(context.operations as EdgeOperationsState),
+        keyId: keys.current().keyId,
+        pendingKeyId: keys.pending()?.keyId ?? null,
+        heartbeatsSent: heartbeatExtension.sent(),
+      },
     };
   };
   const httpExtension = createHttpIntakeExtension(context, status);
@@ -144,6 +181,11 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
   const modbusExtension = createModbusPollExtension(context);
   const opcuaExtension = createOpcuaSubscribeExtension(context);
   const intakes: EdgeExtension[] = [httpExtension, mqttExtension, modbusExtension, opcuaExtension];
+  const configPullExtension = createConfigPullExtension(context, localInput);
+  const heartbeatExtension = createHeartbeatExtension(context, () => ({
+    ...modbusExtension.status(),
+    ...opcuaExtension.status(),
+  }));
   const extensions: EdgeExtension[] = [
     verifyExtension,
     deriveExtension,
@@ -153,6 +195,8 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     httpExtension,
     modbusExtension,
     opcuaExtension,
+    configPullExtension,
+    heartbeatExtension,
   ];
   const started: EdgeExtension[] = [];
   try {
@@ -174,6 +218,31 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     status,
     pollModbus: () => modbusExtension.pollNow(),
     derivedEvents: (afterId = 0, limit = 1_000) => store.derivedEvents(afterId, limit),
+    pullConfig: () => configPullExtension.pullNow(),
+    sendHeartbeat: () => heartbeatExtension.beatNow(),
+    async requestKeyRotation() {
+      const next = keys.createPending();
+      const publicKey = toBase64(next.signer.publicKey);
+      const answer = await createSignedRequester(context)(
+        'POST',
+        `/v1/edges/${encodeURIComponent(config.edgeId)}/keys`,
+        (timestampMs: number, nonce: string) =>
+          KeyRotationRequestSchema.parse({
+            alg: next.signer.alg,
+            publicKey,
+            proof: toBase64(
+              next.signer.sign(
+                keyRotationProofMessage({ edgeId: config.edgeId, alg: next.signer.alg, publicKey, timestampMs, nonce }),
+              ),
+            ),
+          }),
+      );
+      if (answer.status !== 202 && answer.status !== 200) {
+        throw new Error(`the cloud refused the key rotation request: ${answer.status} ${JSON.stringify(answer.json)}`);
+      }
+      log.info({ keyId: next.keyId }, 'edge key rotation requested; waiting for the operator to approve it');
+      return { keyId: edgeKeyId(next.signer.publicKey) };
+    },
     async flush() {
       await verifyExtension.drain();
       deriveExtension.drain();
@@ -183,7 +252,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     async stop() {
       // Close the intakes first, then verify, seal and (briefly) uplink what they let in, so a
       // clean stop leaves nothing waiting that a restart would have to pick up.
-      for (const extension of intakes) {
+      for (const extension of [heartbeatExtension, configPullExtension, ...intakes]) {
         if (started.includes(extension)) await extension.stop();
       }
       await verifyExtension.drain();

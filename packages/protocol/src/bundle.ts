@@ -92,6 +92,24 @@ export const TrustFileSchema = z
     ),
     /** Edge keys by edge id. */
     edges: z.record(IdSchema, TrustedKeySchema),
+    /**
+     * An edge's key history after a rotation (docs/edge-operations.md): each key with the first
+     * batch seq it signs. When an edge is listed here, the key for a batch is the entry with the
+     * largest fromBatchSeq at or below the batch's seq (`edges` is then not used for it).
+     */
+    edgeKeys: z
+      .record(
+        IdSchema,
+        z
+          .array(
+            z
+              .object({ alg: SignatureAlgorithmSchema, publicKey: Base64Schema, fromBatchSeq: z.number().int().min(0) })
+              .strict(),
+          )
+          .min(1)
+          .max(1_000),
+      )
+      .optional(),
     /** Device keys by device id. */
     devices: z.record(IdSchema, TrustedKeySchema),
     /** Witnesses whose cosignatures (c2sp.org/tlog-cosignature, Ed25519) make a checkpoint final, by key name. */

@@ -44,6 +44,27 @@ export const ErrorCodes = {
     status: 413,
     summary: 'A compressed batch body inflates past batchBytesMax: a zip bomb, or a batch too large.',
   },
+  batch_key_superseded: {
+    status: 422,
+    summary:
+      'The batch is signed with an edge key that an approved rotation retired from an earlier batch seq; sign it with the key valid for its seq.',
+  },
+  // Edge operations (edge → cloud requests signed with the edge key; see docs/edge-operations.md).
+  edge_request_unauthenticated: {
+    status: 401,
+    summary: 'The edge request is unsigned, or its signature does not verify with a key of the edge valid now.',
+  },
+  edge_request_stale: { status: 401, summary: 'The edge request timestamp is outside the allowed clock skew.' },
+  edge_request_replayed: { status: 409, summary: 'The edge request nonce was used before within the skew window.' },
+  edge_config_invalid: { status: 400, summary: 'The remote edge config does not match the remotely changeable part.' },
+  edge_config_version_conflict: {
+    status: 409,
+    summary: 'The remote edge config version is not above the stored one (versions rise monotonically).',
+  },
+  key_rotation_invalid: {
+    status: 409,
+    summary: 'The key rotation request or approval is not valid now (no such pending key, a used seq, a bad proof).',
+  },
   // Proofs and logs.
   frame_not_found: { status: 404, summary: 'No frame with that id is stored.' },
   proof_not_ready: {

@@ -5,6 +5,7 @@ export * from './canonical-json.ts';
 export * from './config.ts';
 export * from './crypto/index.ts';
 export * from './decision.ts';
+export * from './edge-operations.ts';
 export * from './encoding.ts';
 export * from './errors.ts';
 export * from './events/index.ts';

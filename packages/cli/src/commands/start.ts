@@ -13,6 +13,10 @@ export interface StartCommandOptions {
   mqttPort: number;
   httpPort: number;
   edgePort: number;
+  /** Port of the demo Modbus power meter (0 = a free one). */
+  modbusPort?: number;
+  /** Port of the demo OPC UA weighing indicator (0 = a free one). */
+  opcuaPort?: number;
   suite: CryptoSuiteName;
   devicesPerKind: number;
   ratePerDeviceHz: number;
@@ -39,6 +43,8 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
       mqttPort: options.mqttPort,
       httpPort: options.httpPort,
       edgePort: options.edgePort,
+      ...(options.modbusPort === undefined ? {} : { modbusPort: options.modbusPort }),
+      ...(options.opcuaPort === undefined ? {} : { opcuaPort: options.opcuaPort }),
       suite: options.suite,
       devicesPerKind: options.devicesPerKind,
       ratePerDeviceHz: options.ratePerDeviceHz,
@@ -77,6 +83,11 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   write(
     `  Demo site       ${devices.length} simulated devices: ${devices.map((device) => device.deviceId).join(', ')}`,
   );
+  if (embedded.industrial) {
+    write(
+      `  Keyless devices ${embedded.industrial.deviceIds.join(', ')} (edge-attested): Modbus TCP meter on port ${embedded.industrial.meterPort}, OPC UA scale at ${embedded.industrial.scaleEndpoint}`,
+    );
+  }
   write('');
   write('  Fetch a proof of the newest frame and verify it offline:');
   write(`    ${curl} ${cloud.url}/v1/trust > trust.json`);

@@ -14,6 +14,7 @@ import {
   utf8,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
+import { edgeKeyHistory, keyIndexForBatch } from '../edges/edge-key-history.ts';
 import type { DeviceRow, FrameInsert } from '../storage/cloud-store.ts';
 import { verifyFrameOrigin } from './verify-frame-origin.ts';
 
@@ -113,8 +114,17 @@ export async function ingestBatch(
   if (header.suite !== suite) {
     await fail(new FieldproofError('batch_malformed', `batch uses suite ${header.suite}; this log uses ${suite}`));
   }
-  const edge = await store.edge(header.edgeId);
-  if (!edge) return fail(new FieldproofError('edge_unknown', `edge ${header.edgeId} is not registered`));
+  const registered = await store.edge(header.edgeId);
+  if (!registered) return fail(new FieldproofError('edge_unknown', `edge ${header.edgeId} is not registered`));
+  // The key valid for this batch seq (docs/edge-operations.md): after an approved rotation, the
+  // new key from its stated seq on; edge-attested frames may carry the key it replaced.
+  const history = context.edgeOperations
+    ? await edgeKeyHistory(store, context.edgeOperations, header.edgeId)
+    : undefined;
+  const keyIndex = history ? keyIndexForBatch(history, header.batchSeq) : 0;
+  const batchKey = history?.[keyIndex];
+  const previousKey = keyIndex > 0 ? history?.[keyIndex - 1] : undefined;
+  const edge = batchKey ? { ...registered, alg: batchKey.alg, public_key: batchKey.publicKey } : registered;
 
   const headerSignature = fromBase64(batch.sig);
   const canonicalFrames = frames.map((frame) => canonicalizeSignedFrame(frame));
@@ -154,6 +164,39 @@ export async function ingestBatch(
     });
   });
   const verdicts = await context.verifier.verifyMany(items);
+  if (previousKey && (previousKey.alg !== batch.alg || verdicts[0] !== true)) {
+    // Signed with the retired key after the switch: a stable code, so the edge knows to re-sign.
+    const old = await context.verifier.verifyMany([
+      { ...(items[0] as (typeof items)[number]), publicKey: new Uint8Array(previousKey.publicKey) },
+    ]);
+    if (old[0] === true) {
+      await fail(
+        new FieldproofError(
+          'batch_key_superseded',
+          `batch ${header.batchSeq} of edge ${header.edgeId} is signed with key ${previousKey.keyId}, retired from batch ${batchKey?.fromBatchSeq} on; sign it with key ${batchKey?.keyId}`,
+          { keyId: batchKey?.keyId, fromBatchSeq: batchKey?.fromBatchSeq },
+        ),
+      );
+    }
+  }
+  if (previousKey) {
+    // Attestations made just before the switch verify with the key the batch key replaced.
+    const retry: number[] = [];
+    verifyIndexes.forEach((frameIndex, position) => {
+      if (verdicts[position + 1] !== true && frames[frameIndex]?.attestation === 'edge-attested') retry.push(position);
+    });
+    if (retry.length > 0) {
+      const again = await context.verifier.verifyMany(
+        retry.map((position) => ({
+          ...(items[position + 1] as (typeof items)[number]),
+          publicKey: new Uint8Array(previousKey.publicKey),
+        })),
+      );
+      retry.forEach((position, index) => {
+        if (again[index] === true) verdicts[position + 1] = true;
+      });
+    }
+  }
   if (edge.alg !== batch.alg || verdicts[0] !== true) {
     await fail(
       new FieldproofError(

@@ -2,6 +2,7 @@ import { HashHexSchema, type TrustFile, toBase64 } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import { edgeKeyHistory } from '../edges/edge-key-history.ts';
 import { checkpointFinality } from '../log/checkpoint-finality.ts';
 import { buildFrameBundle } from '../proofs/build-frame-bundle.ts';
 
@@ -86,6 +87,20 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
           .map((row) => [row.device_id, { alg: row.alg as 'ed25519', publicKey: row.public_key.toString('base64') }]),
       ),
     };
+    // After a key rotation, each such edge's key history, so bundles from before and after verify.
+    const rotated = new Set((await context.edgeOperations?.approvedKeys())?.map((key) => key.edge_id) ?? []);
+    if (rotated.size > 0 && context.edgeOperations) {
+      trust.edgeKeys = {};
+      for (const edgeId of rotated) {
+        const history = await edgeKeyHistory(store, context.edgeOperations, edgeId);
+        if (!history) continue;
+        trust.edgeKeys[edgeId] = history.map((entry) => ({
+          alg: entry.alg,
+          publicKey: entry.publicKey.toString('base64'),
+          fromBatchSeq: entry.fromBatchSeq,
+        }));
+      }
+    }
     if (context.config.witnesses.length > 0) {
       trust.witnesses = Object.fromEntries(
         context.config.witnesses.map((witness) => [witness.name, { alg: witness.alg, publicKey: witness.publicKey }]),

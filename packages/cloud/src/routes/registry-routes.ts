@@ -2,6 +2,7 @@ import { fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/prot
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import { edgeHealth } from '../edges/edge-health.ts';
 
 const EdgeBody = z.object({ edgeId: IdSchema, alg: SignatureAlgorithmSchema, publicKey: z.string().min(1) }).strict();
 const DeviceBody = z.union([
@@ -37,7 +38,7 @@ export async function registryRoutes(
       return reply.code(409).send({
         error: {
           code: 'request_invalid',
-          message: `edge ${body.edgeId} is registered with another key; rotation comes with the identity lifecycle`,
+          message: `edge ${body.edgeId} is registered with another key; rotate it with POST /v1/edges/:id/keys (docs/edge-operations.md)`,
         },
       });
     }
@@ -86,12 +87,17 @@ export async function registryRoutes(
       attestation: row.attestation,
     })),
   }));
-  app.get('/v1/edges', async () => ({
-    items: (await store.edges()).map((row) => ({
-      edgeId: row.edge_id,
-      alg: row.alg,
-      publicKey: row.public_key.toString('base64'),
-      lastBatchSeq: row.last_batch_seq,
-    })),
-  }));
+  app.get('/v1/edges', async () => {
+    // Health from the edges' heartbeats (docs/edge-operations.md), when edge operations run.
+    const heartbeats = (await context.edgeOperations?.latestHeartbeats()) ?? new Map();
+    return {
+      items: (await store.edges()).map((row) => ({
+        edgeId: row.edge_id,
+        alg: row.alg,
+        publicKey: row.public_key.toString('base64'),
+        lastBatchSeq: row.last_batch_seq,
+        ...(({ edgeId: _edgeId, ...health }) => health)(edgeHealth(context, row.edge_id, heartbeats.get(row.edge_id))),
+      })),
+    };
+  });
 }

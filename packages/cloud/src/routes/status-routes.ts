@@ -82,6 +82,7 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
       },
       { name: 'fieldproof_devices', help: 'Registered devices.', type: 'gauge', samples: [{ value: totals.devices }] },
       { name: 'fieldproof_edges', help: 'Registered edges.', type: 'gauge', samples: [{ value: totals.edges }] },
+      ...(await Promise.all((context.metricSources ?? []).map((source) => source()))).flat(),
     ]);
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
   });

@@ -51,10 +51,12 @@ export function createBatchExtension(context: EdgeContext): EdgeExtension & { fl
         lastTimeMs,
         suite: config.suite,
       };
+      // After a key rotation, the key approved for this batch seq (docs/edge-operations.md).
+      const batchSigner = context.keys?.signerFor(header.batchSeq) ?? signer;
       const signed: SignedBatchHeader = {
         header,
-        alg: signer.alg,
-        sig: toBase64(signer.sign(utf8(canonicalize(header)))),
+        alg: batchSigner.alg,
+        sig: toBase64(batchSigner.sign(utf8(canonicalize(header)))),
       };
       const text = canonicalize(signed);
       const batchHash = toHex(suiteHash(config.suite, utf8(text)));

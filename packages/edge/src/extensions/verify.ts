@@ -150,10 +150,16 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
     if (rows.length === 0) return 0;
     const judged = rows.map(judgeShape);
     const toVerify = judged.filter((item): item is Extract<Judged, { ok: true }> => item.ok);
+    // This edge's own attestations verify with its current key, or (made just before a key
+    // rotation switched it) the key before it (docs/edge-operations.md).
+    const attestationKey = (item: (typeof toVerify)[number]) =>
+      item.device.attestation === 'edge-attested' && context.keys
+        ? context.keys.current().signer.publicKey
+        : item.device.publicKey;
     const results = await context.verifier.verifyMany(
       toVerify.map((item) => ({
         alg: item.signed.alg,
-        publicKey: item.device.publicKey,
+        publicKey: attestationKey(item),
         message: utf8(item.canonical.message),
         signature: fromBase64(item.signed.sig) ?? new Uint8Array(0),
       })),
@@ -162,6 +168,23 @@ export function createVerifyExtension(context: EdgeContext): EdgeExtension & { d
     toVerify.forEach((item, index) => {
       verdictBySignature.set(item, results[index] === true);
     });
+    const previousKey = context.keys?.previous();
+    const retry = previousKey
+      ? toVerify.filter((item) => item.device.attestation === 'edge-attested' && !verdictBySignature.get(item))
+      : [];
+    if (previousKey && retry.length > 0) {
+      const again = await context.verifier.verifyMany(
+        retry.map((item) => ({
+          alg: item.signed.alg,
+          publicKey: previousKey.signer.publicKey,
+          message: utf8(item.canonical.message),
+          signature: fromBase64(item.signed.sig) ?? new Uint8Array(0),
+        })),
+      );
+      retry.forEach((item, index) => {
+        if (again[index] === true) verdictBySignature.set(item, true);
+      });
+    }
 
     const accepted: FrameInsert[] = [];
     const rejected: QuarantineInsert[] = [];

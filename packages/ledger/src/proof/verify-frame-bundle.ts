@@ -121,9 +121,14 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
             `the frame is edge-attested but device ${deviceId} has its own key in the trust file: an edge cannot speak for it`,
           );
         }
-        const key = trustedKey(trust.edges, edgeId, 'edge');
         const message = canonicalBytes({ attestation: proof.frame.attestation, edgeId, frame: proof.frame.frame });
-        if (proof.frame.alg !== key.alg || !verify(key.alg, key.publicKey, message, signature)) {
+        // After a key rotation a frame sampled just before the switch may sit in the first batch
+        // of the new key: its attestation may be by the batch's key or the one that key replaced.
+        const keys = edgeKeysForBatch(trust, edgeId, proof.batch.header.header.batchSeq);
+        const attested = keys.some(
+          (key) => proof.frame.alg === key.alg && verify(key.alg, key.publicKey, message, signature),
+        );
+        if (!attested) {
           throw new StepFailure(
             'frame_signature_invalid',
             `the edge attestation of the frame does not verify with the key of edge ${edgeId}`,
@@ -158,7 +163,7 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
     }) &&
     run('batch_signature', () => {
       const { header, alg, sig } = proof.batch.header;
-      const key = trustedKey(trust.edges, header.edgeId, 'edge');
+      const key = edgeKeysForBatch(trust, header.edgeId, header.batchSeq)[0] as TrustedEdgeKey;
       if (alg !== key.alg) {
         throw new StepFailure(
           'batch_signature_invalid',
@@ -211,4 +216,24 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
     ) &&
     run('anchor', () => checkAnchor(proof.anchor, checkpoint));
   return finish(passed);
+}
+
+type TrustedEdgeKey = ReturnType<typeof trustedKey>;
+
+/**
+ * The trusted keys of an edge for batch `batchSeq`: first the key that signs it, then (after a
+ * rotation) the key it replaced. Without trust.edgeKeys for the edge, its one key in trust.edges.
+ * Throws key_untrusted when the trust file has none.
+ */
+function edgeKeysForBatch(trust: TrustFile, edgeId: string, batchSeq: number): TrustedEdgeKey[] {
+  const history = trust.edgeKeys && Object.hasOwn(trust.edgeKeys, edgeId) ? trust.edgeKeys[edgeId] : undefined;
+  if (!history) return [trustedKey(trust.edges, edgeId, 'edge')];
+  const ordered = [...history].sort((a, b) => b.fromBatchSeq - a.fromBatchSeq);
+  const index = ordered.findIndex((entry) => entry.fromBatchSeq <= batchSeq);
+  if (index < 0)
+    throw new StepFailure('key_untrusted', `the trust file has no key of edge ${edgeId} for batch ${batchSeq}`);
+  return ordered.slice(index, index + 2).map((entry) => ({
+    alg: entry.alg,
+    publicKey: fromBase64(entry.publicKey) ?? new Uint8Array(),
+  }));
 }
