@@ -17,6 +17,7 @@ import {
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
+import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
@@ -25,6 +26,7 @@ import { createDecisionLog } from './decisions/create-decision-log.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
 import { loadLogIdentity } from './log/load-log-identity.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
+import { alertRoutes } from './routes/alert-routes.ts';
 import { consistencyRoutes } from './routes/consistency-routes.ts';
 import { decisionRoutes } from './routes/decision-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
@@ -126,6 +128,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     log,
     clock: options.clock ?? Date.now,
     cosignatures: store,
+    alerts: createKyselyAlertStore(store),
   };
   const decisions = store;
   const expectedToken = Buffer.from(adminToken);
@@ -182,6 +185,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await decisionRoutes(app, context, decisions, requireAdmin);
   const decisionLog = createDecisionLog(context, decisions);
   await tileRoutes(app, context);
+  await alertRoutes(app, context, context.alerts, requireAdmin);
   const cosigner = startCosigner(
     context,
     config.clientTls ? { fetch: createTlsFetch(readTlsFiles(config.clientTls)) } : {},
