@@ -77,7 +77,13 @@ async function reexecuteOne(cloud: URL, trust: TrustFile, view: EventView, proof
     frames.push(bundle.frame);
   }
   const result = reexecuteEvent(defaultEventRegistry, event, frames);
-  if (result.ok) return { ok: true, line: `ok   ${label} matched on ${frames.length} verified frames ${cloudSays}` };
+  // A seq of the range with no logged frame: a device gap, or a frame the cloud did not list.
+  const seqs = listing.frames.map((item) => item.seq);
+  const gaps = seqs.length === 0 ? 0 : Math.max(...seqs) - Math.min(...seqs) + 1 - seqs.length;
+  const gapNote = gaps > 0 ? `, ${gaps} seqs of the range not logged` : '';
+  if (result.ok) {
+    return { ok: true, line: `ok   ${label} matched on ${frames.length} verified frames${gapNote} ${cloudSays}` };
+  }
   const expected = result.expected ? JSON.stringify(result.expected.payload) : 'no event';
   return {
     ok: false,
