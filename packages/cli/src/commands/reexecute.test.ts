@@ -4,6 +4,7 @@
 // compromised edge: a derived_event row is rewritten in the edge's own database (weight changed,
 // id recomputed) before its uplink, and the cloud, the alert API and `fieldproof reexecute` all
 // catch it; a resent honest event changes nothing.
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { type DerivedEvent, eventIdOf, loadOrCreateKeyPair, type SignedFrame, to
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson } from '../../_test/build-batch.ts';
+import { spawnFieldproof } from '../../_test/processes.ts';
 import { getJson, waitFor } from '../../_test/wait-for.ts';
 import { runReexecute } from './reexecute.ts';
 
@@ -166,6 +168,16 @@ describe('verifiable edge computation', () => {
     expect(failed[0]).toContain(forged.eventId);
     expect(failed[0]).toContain('event_mismatch');
     expect(all.lines.at(-1)).toMatch(/1 did NOT match/);
+    // The same through the installed command, as its own process.
+    const command = spawnFieldproof(
+      ['reexecute', '--cloud', cloud.url, '--trust', trustPath, '--device', 'cell-1'],
+      'reexecute',
+    );
+    expect(await command.exited).toBe(1);
+    // 'exit' can come before the last output: wait for the pipe to close.
+    const stdout = command.child.stdout;
+    if (stdout && !stdout.closed) await once(stdout, 'close');
+    expect(command.lines.find((line) => line.includes('FAIL'))).toContain(forged.eventId);
     const one = await reexecute('--event', forged.eventId);
     expect(one.code).toBe(1);
     const fine = await reexecute('--event', original.eventId);
