@@ -1,7 +1,9 @@
 import type { BulkVerifier, CryptoSuiteName, MetricFamily, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
+import type { CloudAlertStore } from './alerts/kysely-alert-store.ts';
 import type { CloudConfig } from './config.ts';
 import type { EdgeOperationsStore } from './edges/edge-operations-store.ts';
+import type { EventStore } from './events/kysely-event-store.ts';
 import type { LogSequencer } from './log/log-sequencer.ts';
 import type { AnchorStore, CloudStore, CosignatureStore } from './storage/cloud-store.ts';
 
@@ -28,4 +30,8 @@ export interface CloudContext {
   edgeOperations?: EdgeOperationsStore;
   /** Extra metric families for /metrics, from modules (edge health, …). */
   metricSources?: (() => Promise<MetricFamily[]>)[];
+  /** Alerts (finance's AlertStore on the cloud store): raise with finance's raiseAlerts, list, act on. */
+  alerts: CloudAlertStore;
+  /** Derived events from edges and their re-execution verdicts. */
+  events: EventStore;
 }

@@ -8,6 +8,7 @@ import {
   type BulkVerifier,
   createTlsFetch,
   type DecisionLog,
+  defaultEventRegistry,
   FieldproofError,
   inlineVerifier,
   keyPairSigner,
@@ -17,6 +18,7 @@ import {
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
+import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
@@ -24,12 +26,15 @@ import type { CloudContext } from './context.ts';
 import { createDecisionLog } from './decisions/create-decision-log.ts';
 import { edgeHealthMetrics } from './edges/edge-health.ts';
 import { createEdgeOperationsStore } from './edges/edge-operations-store.ts';
+import { createKyselyEventStore } from './events/kysely-event-store.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
 import { loadLogIdentity } from './log/load-log-identity.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
+import { alertRoutes } from './routes/alert-routes.ts';
 import { consistencyRoutes } from './routes/consistency-routes.ts';
 import { decisionRoutes } from './routes/decision-routes.ts';
 import { edgeOperationsRoutes } from './routes/edge-operations-routes.ts';
+import { eventRoutes } from './routes/event-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
@@ -41,6 +46,7 @@ import { openSqliteCloudStore } from './storage/sqlite/open-sqlite-cloud-store.t
 import { storeUnavailableError } from './storage/store-unavailable.ts';
 import { publishCheckpoint, startCheckpointer } from './workers/checkpointer.ts';
 import { type Cosigner, startCosigner } from './workers/cosigner.ts';
+import { type EventReexecutor, startEventReexecutor } from './workers/event-reexecutor.ts';
 
 /** Collaborators supplied by the hosting process. */
 export interface StartCloudOptions {
@@ -68,6 +74,8 @@ export interface CloudServer {
   context: CloudContext;
   /** The worker that sends checkpoints to the configured witnesses (idle without witnesses). */
   cosigner: Cosigner;
+  /** The worker that re-executes the derived events edges send. */
+  reexecutor: EventReexecutor;
   /** Sign a checkpoint now if the log grew. */
   checkpointNow(): Promise<number | undefined>;
   /** Stop the listener and workers, sign a last checkpoint, close the store. */
@@ -129,6 +137,8 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     log,
     clock: options.clock ?? Date.now,
     cosignatures: store,
+    alerts: createKyselyAlertStore(store),
+    events: createKyselyEventStore(store),
   };
   const decisions = store;
   const edgeOperations = createEdgeOperationsStore(store);
@@ -189,6 +199,9 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await decisionRoutes(app, context, decisions, requireAdmin);
   const decisionLog = createDecisionLog(context, decisions);
   await tileRoutes(app, context);
+  await alertRoutes(app, context, context.alerts, requireAdmin);
+  const reexecutor = startEventReexecutor(context, defaultEventRegistry);
+  await eventRoutes(app, context, () => reexecutor.trigger());
   const cosigner = startCosigner(
     context,
     config.clientTls ? { fetch: createTlsFetch(readTlsFiles(config.clientTls)) } : {},
@@ -218,6 +231,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   } catch (error) {
     await checkpointer.stop();
     await cosigner.stop();
+    await reexecutor.stop();
     await anchorer?.stop();
     await store.close();
     throw error;
@@ -231,6 +245,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     decisionLog,
     context,
     cosigner,
+    reexecutor,
     checkpointNow: async () => {
       const size = await publishCheckpoint(context);
       if (size !== undefined) cosigner.trigger();
@@ -240,6 +255,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
       await app.close();
       await checkpointer.stop();
       await cosigner.stop();
+      await reexecutor.stop();
       await anchorer?.stop();
       await store.close();
     },

@@ -23,6 +23,7 @@ import type {
 import { createBatchExtension } from './extensions/batch.ts';
 import { createConfigPullExtension } from './extensions/config-pull.ts';
 import { createDeriveExtension } from './extensions/derive.ts';
+import { createEventUplinkExtension } from './extensions/event-uplink.ts';
 import { createHeartbeatExtension } from './extensions/heartbeat.ts';
 import { createHttpIntakeExtension } from './extensions/http-intake.ts';
 import { createModbusPollExtension } from './extensions/modbus-poll.ts';
@@ -144,6 +145,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
   const deriveExtension = createDeriveExtension(context);
   const batchExtension = createBatchExtension(context);
   const uplinkExtension = createUplinkExtension(context);
+  const eventUplinkExtension = createEventUplinkExtension(context);
   const status = (): EdgeStatus => {
     const totals = store.totals();
     const outbox = store.outboxStats();
@@ -191,6 +193,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     deriveExtension,
     batchExtension,
     uplinkExtension,
+    eventUplinkExtension,
     mqttExtension,
     httpExtension,
     modbusExtension,
@@ -248,6 +251,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       deriveExtension.drain();
       batchExtension.flush();
       await uplinkExtension.idle();
+      await eventUplinkExtension.idle();
     },
     async stop() {
       // Close the intakes first, then verify, seal and (briefly) uplink what they let in, so a
@@ -259,10 +263,16 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       deriveExtension.drain();
       batchExtension.flush();
       await Promise.race([
-        uplinkExtension.idle(),
+        Promise.all([uplinkExtension.idle(), eventUplinkExtension.idle()]),
         new Promise((resolve) => setTimeout(resolve, config.stopFlushTimeoutMs).unref()),
       ]);
-      for (const extension of [uplinkExtension, batchExtension, deriveExtension, verifyExtension]) {
+      for (const extension of [
+        eventUplinkExtension,
+        uplinkExtension,
+        batchExtension,
+        deriveExtension,
+        verifyExtension,
+      ]) {
         if (started.includes(extension)) await extension.stop();
         context.log.debug({ extension: extension.name }, 'extension stopped');
       }
