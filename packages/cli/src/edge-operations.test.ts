@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CloudServer, startCloudServer } from '@fieldproof/cloud';
@@ -8,6 +8,8 @@ import { type EdgeGateway, startEdgeGateway } from '@fieldproof/edge';
 import { type ModbusTestServer, startModbusTestServer } from '@fieldproof/edge/_test/industrial-servers';
 import { verifyFrameBundle } from '@fieldproof/ledger';
 import {
+  defaultEventRegistry,
+  deriveEvents,
   type EdgeConfigAnswer,
   edgeKeyId,
   generateKeyPair,
@@ -16,8 +18,10 @@ import {
   loadOrCreateKeyPair,
   type SignedFrame,
   signEdgeRequest,
+  signEventUpload,
   type TrustFile,
   toBase64,
+  toEventSourceFrames,
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch, postJson } from '../_test/build-batch.ts';
@@ -355,6 +359,43 @@ describe('key rotation with the cloud approval', () => {
     const withOldTrust = verifyFrameBundle(bundleAfter, trustBefore);
     expect(withOldTrust.ok).toBe(false);
     expect(withOldTrust.steps.find((step) => !step.ok)?.code).toBe('batch_signature_invalid');
+    // Event uploads follow the key history too: the retired key is refused, the new one accepted.
+    const newKey = loadOrCreateKeyPair(
+      join(
+        dataDir,
+        'edge-1',
+        (
+          JSON.parse(readFileSync(join(dataDir, 'edge-1', 'edge-keys.json'), 'utf8')) as {
+            keys: { file: string; keyId: string }[];
+          }
+        ).keys.find((entry) => entry.keyId === keyId)?.file ?? 'missing',
+      ),
+      'ed25519',
+    );
+    const postEvents = (signer: ReturnType<typeof keyPairSigner>) =>
+      fetch(`${cloud.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        // One honest event from a recorded trace: its device is not this edge's, so the event itself
+        // is refused on its own; what this checks is the upload's signature, judged first.
+        body: JSON.stringify(signEventUpload(signer, 'edge-1', traceEvents.slice(0, 1))),
+      });
+    const trace = JSON.parse(
+      readFileSync(new URL('../../protocol/_test/traces/load-cell.json', import.meta.url), 'utf8'),
+    ) as { frames: SignedFrame[] };
+    const definition = defaultEventRegistry.get('derive-stock-movements@1');
+    if (!definition) throw new Error('no derive-stock-movements@1');
+    const traceEvents = deriveEvents({
+      definition,
+      parameters: definition.parametersSchema.parse({}),
+      suite: 'intl',
+      deviceId: trace.frames[0]?.frame.deviceId as string,
+      frames: toEventSourceFrames('intl', trace.frames),
+    }).events;
+    expect(traceEvents.length).toBeGreaterThan(0);
+    const oldUpload = await postEvents(keyPairSigner(edgeKey));
+    expect(((await oldUpload.json()) as { error?: { code: string } }).error?.code).toBe('events_signature_invalid');
+    expect((await postEvents(keyPairSigner(newKey))).status).toBe(200);
     // Requests signed with the retired key are refused once the new key signed a batch.
     const old = signedConfigGet(keyPairSigner(edgeKey));
     expect((await fetch(`${cloud.url}${old.path}`, { headers: old.headers })).status).toBe(401);
