@@ -5,6 +5,7 @@ import type { CloudDatabase } from '../cloud-database.ts';
 import type { CloudStore } from '../cloud-store.ts';
 import { createKyselyCloudStore } from '../kysely-cloud-store.ts';
 import { migrateCloudStore } from '../migrate-cloud-store.ts';
+import { registerStoreKysely } from '../store-kysely.ts';
 
 /** Options of the scale-out store. */
 export interface OpenPostgresCloudStoreOptions {
@@ -85,5 +86,7 @@ export async function openPostgresCloudStore(options: OpenPostgresCloudStoreOpti
     await db.destroy();
     throw error;
   }
-  return createKyselyCloudStore(db, { dialect: 'postgres' });
+  const store = createKyselyCloudStore(db, { dialect: 'postgres' });
+  registerStoreKysely(store, db);
+  return store;
 }

@@ -4,6 +4,7 @@ import type { CloudDatabase } from '../cloud-database.ts';
 import type { CloudStore } from '../cloud-store.ts';
 import { createKyselyCloudStore } from '../kysely-cloud-store.ts';
 import { migrateCloudStore } from '../migrate-cloud-store.ts';
+import { registerStoreKysely } from '../store-kysely.ts';
 
 /** Options of the embedded store. */
 export interface OpenSqliteCloudStoreOptions {
@@ -33,5 +34,7 @@ export async function openSqliteCloudStore(
     await db.destroy();
     throw error;
   }
-  return createKyselyCloudStore(db, { dialect: 'sqlite', sqliteDatabase: database });
+  const store = createKyselyCloudStore(db, { dialect: 'sqlite', sqliteDatabase: database });
+  registerStoreKysely(store, db);
+  return store;
 }
