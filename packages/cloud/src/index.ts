@@ -6,6 +6,7 @@ export * from './audit/snapshot-postgres-store.ts';
 export * from './chain/evm/index.ts';
 export * from './config.ts';
 export type { CloudContext } from './context.ts';
+export * from './finance/stores/open-finance-stores.ts';
 export * from './log/load-log-identity.ts';
 export * from './server.ts';
 export * from './tls/development-ca.ts';
