@@ -27,7 +27,13 @@ async function expectConsistent(store: CloudStore, sequencer: Awaited<ReturnType
   const rootHash = sequencer.root();
   for (let leafIndex = 0; leafIndex < size; leafIndex += 7) {
     const proof = await proveInclusion('intl', { leafIndex, treeSize: size }, store);
-    verifyInclusion('intl', { leafIndex, treeSize: size, leafHash: hashLeaf('intl', entry(leafIndex)), proof, rootHash });
+    verifyInclusion('intl', {
+      leafIndex,
+      treeSize: size,
+      leafHash: hashLeaf('intl', entry(leafIndex)),
+      proof,
+      rootHash,
+    });
   }
   const last = Math.min(size, 256);
   expect(await store.readLogEntries(0, last)).toEqual(Array.from({ length: last }, (_, i) => entry(i)));

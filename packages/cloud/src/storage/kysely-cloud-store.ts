@@ -18,6 +18,9 @@ import {
  */
 export const statementParametersMax = 30_000;
 
+/** Most rows in one PostgreSQL `unnest` insert: bounds the size of one statement's array parameters. */
+export const unnestRowsMax = 20_000;
+
 /** Rows per multi-row insert for a table of `columns` columns. */
 function rowsPerInsert(columns: number): number {
   return Math.floor(statementParametersMax / columns);
@@ -95,7 +98,8 @@ function sqliteInsert(target: Target, table: string, columns: readonly string[],
  * connection), one cached one-row statement per item, bound by `bind` straight from the item:
  * better-sqlite3 runs it in about a microsecond, while re-preparing a multi-row statement per
  * chunk (as Kysely's driver does) or building a row array per item costs more than the insert.
- * Elsewhere (PostgreSQL), multi-row inserts chunked under the bound-parameter limit.
+ * On PostgreSQL, with `postgresTypes` (one per column), `INSERT … SELECT * FROM unnest($1::type[], …)`
+ * in chunks of unnestRowsMax rows; without, multi-row inserts chunked under the parameter limit.
  */
 async function insertRows<T>(
   target: Target,
@@ -104,11 +108,30 @@ async function insertRows<T>(
   items: readonly T[],
   bind: (statement: Statement, item: T) => void,
   row: (item: T) => unknown[],
+  postgresTypes?: readonly string[],
 ): Promise<void> {
   const { db, dialect, sqlite } = target;
   if (sqlite !== undefined && db.isTransaction) {
     const statement = sqliteInsert(target, table, columns);
     for (const item of items) bind(statement, item);
+    return;
+  }
+  if (dialect === 'postgres' && postgresTypes !== undefined) {
+    // One array parameter per column, unnested by the server: no 30,000-parameter statement to
+    // parse and plan for each chunk.
+    const text = `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${postgresTypes
+      .map((type, i) => `$${i + 1}::${type}[]`)
+      .join(', ')})`;
+    for (let start = 0; start < items.length; start += unnestRowsMax) {
+      const end = Math.min(items.length, start + unnestRowsMax);
+      const arrays: unknown[][] = columns.map(() => new Array(end - start));
+      for (let i = start; i < end; i++) {
+        const values = row(items[i] as T);
+        for (let column = 0; column < arrays.length; column++)
+          (arrays[column] as unknown[])[i - start] = values[column];
+      }
+      await db.executeQuery(CompiledQuery.raw(text, arrays));
+    }
     return;
   }
   const perInsert = rowsPerInsert(columns.length);
@@ -123,7 +146,9 @@ async function insertRows<T>(
 }
 
 const logEntryColumns = ['leaf_index', 'kind', 'data', 'created_at_ms'] as const;
+const logEntryTypes = ['bigint', 'text', 'bytea', 'bigint'] as const;
 const logHashColumns = ['idx', 'hash'] as const;
+const logHashTypes = ['bigint', 'bytea'] as const;
 
 /** Read-statement texts cached per store: one per distinct count of indexes (a proof's are few). */
 const readStatementsMax = 256;
@@ -134,7 +159,9 @@ function sqliteReadHashes(target: Target, count: number): Statement {
   let statement = target.statements.get(key);
   if (statement === undefined) {
     const marks = Array.from({ length: count }, () => '?').join(',');
-    statement = (target.sqlite as BetterSqliteDatabase).prepare(`SELECT idx, hash FROM log_hash WHERE idx IN (${marks})`);
+    statement = (target.sqlite as BetterSqliteDatabase).prepare(
+      `SELECT idx, hash FROM log_hash WHERE idx IN (${marks})`,
+    );
     if (target.statements.size < readStatementsMax) target.statements.set(key, statement);
   }
   return statement;
@@ -353,7 +380,16 @@ function queriesOn(
         ['id', 'device_id', 'seq', 'device_time_ms', 'received_at_ms', 'batch_id', 'leaf_index', 'body'],
         frames,
         (statement, frame) =>
-          statement.run(frame.id, frame.deviceId, frame.seq, frame.deviceTimeMs, nowMs, id, frame.leafIndex, frame.body),
+          statement.run(
+            frame.id,
+            frame.deviceId,
+            frame.seq,
+            frame.deviceTimeMs,
+            nowMs,
+            id,
+            frame.leafIndex,
+            frame.body,
+          ),
         (frame) => [frame.id, frame.deviceId, frame.seq, frame.deviceTimeMs, nowMs, id, frame.leafIndex, frame.body],
       );
       return id;
@@ -398,7 +434,8 @@ function queriesOn(
         entries,
         // better-sqlite3 binds any Uint8Array as a blob: no Buffer view needed.
         (statement, entry) => statement.run(entry.leafIndex, entry.kind, entry.data, entry.createdAtMs),
-        (entry) => [entry.leafIndex, entry.kind, buffer(entry.data), entry.createdAtMs],
+        (entry) => [entry.leafIndex, entry.kind, entry.data, entry.createdAtMs],
+        logEntryTypes,
       );
     },
     async logSize() {
@@ -428,7 +465,8 @@ function queriesOn(
         logHashColumns,
         stored,
         (statement, item) => statement.run(item.index, item.hash),
-        (item) => [item.index, buffer(item.hash)],
+        (item) => [item.index, item.hash],
+        logHashTypes,
       );
     },
     async readHashes(indexes) {
