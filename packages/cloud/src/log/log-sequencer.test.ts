@@ -87,6 +87,18 @@ describe.each([sqliteBackend(), postgresBackend()])('log sequencer on $name', (b
     await expectConsistent(store, sequencer);
   });
 
+  it('refuses a stage called after its write ended', async () => {
+    const sequencer = await openLogSequencer(store, 'intl');
+    let kept: ((kind: string, data: Uint8Array, nowMs: number) => unknown) | undefined;
+    await sequencer.write(async (_tx, stage) => {
+      kept = stage;
+      stage('test', entry(0), 1_000);
+    });
+    expect(() => kept?.('test', entry(1), 1_000)).toThrow(/only while its write runs/);
+    expect(sequencer.size).toBe(1);
+    expect(await store.logSize()).toBe(1);
+  });
+
   it('keeps its rows from other readers until the commit', async () => {
     const sequencer = await openLogSequencer(store, 'intl');
     let seen: number | undefined;

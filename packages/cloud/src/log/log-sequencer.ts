@@ -48,7 +48,9 @@ export async function openLogSequencer(store: CloudStore, suite: CryptoSuiteName
         // SQLite: the rows are written as they are staged, on the transaction's own connection
         // (nothing held until the commit). PostgreSQL: held, then written in multi-row inserts.
         const writer = sqliteLogWriter(tx);
+        let live = true;
         const stage: StageAppend = (kind, data, nowMs) => {
+          assert(live, 'stage is called only while its write runs');
           const base = pending ?? frontier;
           const leafIndex = base.size;
           const appended = appendLeaf(suite, base, hashLeaf(suite, data));
@@ -63,7 +65,12 @@ export async function openLogSequencer(store: CloudStore, suite: CryptoSuiteName
           pending = appended.frontier;
           return { leafIndex, frontier: appended.frontier };
         };
-        const value = await work(tx, stage);
+        let value: T;
+        try {
+          value = await work(tx, stage);
+        } finally {
+          live = false;
+        }
         if (entries.length > 0) {
           await tx.insertLogEntries(entries);
           await tx.insertHashes(hashes);

@@ -186,7 +186,7 @@ export interface SqliteLogWriter {
 const sqliteRowsPerWrite = 32;
 
 /** A SqliteLogWriter on the transaction `target`, with the `flush` the store runs before the commit. */
-function openSqliteLogWriter(target: Target): SqliteLogWriter & { flush(): void } {
+function openSqliteLogWriter(target: Target): SqliteLogWriter & { flush(): void; close(): void } {
   const rows = sqliteRowsPerWrite;
   const entryMany = sqliteInsert(target, 'log_entry', logEntryColumns, rows);
   const entryOne = sqliteInsert(target, 'log_entry', logEntryColumns);
@@ -196,8 +196,10 @@ function openSqliteLogWriter(target: Target): SqliteLogWriter & { flush(): void 
   const hashValues: unknown[] = new Array(rows * 2);
   let entryRows = 0;
   let hashRows = 0;
+  let open = true;
   return {
     entry(leafIndex, kind, data, createdAtMs) {
+      assert(open, 'a log entry is written inside its transaction');
       const at = entryRows * 4;
       entryValues[at] = leafIndex;
       entryValues[at + 1] = kind;
@@ -210,6 +212,7 @@ function openSqliteLogWriter(target: Target): SqliteLogWriter & { flush(): void 
       }
     },
     hash(index, hash) {
+      assert(open, 'a tree hash is written inside its transaction');
       const at = hashRows * 2;
       hashValues[at] = index;
       hashValues[at + 1] = hash;
@@ -228,6 +231,9 @@ function openSqliteLogWriter(target: Target): SqliteLogWriter & { flush(): void 
       hashRows = 0;
       entryValues.fill(undefined);
       hashValues.fill(undefined);
+    },
+    close() {
+      open = false;
     },
   };
 }
@@ -769,6 +775,7 @@ export function createKyselyCloudStore(db: Kysely<CloudDatabase>, options: Kysel
           return value;
         } finally {
           // The writer is only valid while the transaction holds the connection.
+          writer.close();
           sqliteLogWriters.delete(handle);
         }
       });
