@@ -490,6 +490,12 @@ function queriesOn(
         };
         if (db.isTransaction) read();
         else await db.connection().execute(async () => read());
+      } else if (dialect === 'postgres') {
+        // One SQL text for any count (an array parameter), without the builder's per-value work.
+        const result = await db.executeQuery<{ idx: number; hash: Buffer }>(
+          CompiledQuery.raw('SELECT idx, hash FROM log_hash WHERE idx = ANY($1::bigint[])', [indexes]),
+        );
+        for (const row of result.rows) keep(row.idx, row.hash);
       } else {
         for (const part of chunks(indexes, rowsPerInsert(1))) {
           const rows = await db.selectFrom('log_hash').select(['idx', 'hash']).where('idx', 'in', part).execute();
