@@ -1,4 +1,4 @@
-import { hashLeaf, proveInclusion, verifyInclusion } from '@fieldproof/ledger';
+import { hashLeaf, proveInclusion, storedHashIndex, verifyInclusion } from '@fieldproof/ledger';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postgresBackend, type StoreBackend, sqliteBackend } from '../../_test/store-backends.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
@@ -114,5 +114,31 @@ describe.each([sqliteBackend(), postgresBackend()])('log sequencer on $name', (b
     // SQLite: the read waited for the commit; PostgreSQL: it saw the log before it.
     expect(seen === 0 || seen === 50).toBe(true);
     if (backend.name === 'sqlite') expect(seen).toBe(50);
+  });
+
+  it('keeps its tree hashes from a proof being built until the commit', async () => {
+    const sequencer = await openLogSequencer(store, 'intl');
+    await appendEntries(sequencer, 3);
+    let committed = false;
+    let read: Promise<unknown> | undefined;
+    await sequencer.write(async (_tx, stage) => {
+      stage('test', entry(3), 1_000);
+      // Leaf 3's own hash, new in this write.
+      read = store.readHashes([storedHashIndex(0, 3)]).then(
+        (hashes) => ({ committed, hashes }),
+        (error: Error) => ({ committed, error: error.message }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      committed = true;
+    });
+    const outcome = (await read) as { committed: boolean; hashes?: Uint8Array[]; error?: string };
+    if (backend.name === 'sqlite') {
+      // The raw read waited for the connection's lock, so it ran after the commit.
+      expect(outcome.committed).toBe(true);
+      expect(outcome.hashes).toEqual([hashLeaf('intl', entry(3))]);
+    } else {
+      // PostgreSQL reads the last commit: the hash is not there yet.
+      expect(outcome.error).toMatch(/missing/);
+    }
   });
 });

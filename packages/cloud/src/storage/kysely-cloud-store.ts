@@ -482,13 +482,15 @@ function queriesOn(
         byIndex.set(Number(index), new Uint8Array(hash));
       };
       if (sqliteDatabase !== undefined && indexes.length <= rowsPerInsert(1)) {
-        // A proof's O(log n) reads: a cached prepared statement on the raw handle, taken under
-        // the connection's lock (so no read sees a transaction's rows before its commit).
+        // A proof's O(log n) reads: a cached prepared statement on the raw handle. It runs at
+        // once inside our own transaction or when no transaction is open on the connection (the
+        // read is synchronous: nothing can begin during it); otherwise it waits for the
+        // connection's lock, so no read sees another transaction's rows before its commit.
         const read = () => {
           const rows = sqliteReadHashes(target, indexes.length).all(...indexes) as { idx: number; hash: Buffer }[];
           for (const row of rows) keep(row.idx, row.hash);
         };
-        if (db.isTransaction) read();
+        if (db.isTransaction || !sqliteDatabase.inTransaction) read();
         else await db.connection().execute(async () => read());
       } else if (dialect === 'postgres') {
         // One SQL text for any count (an array parameter), without the builder's per-value work.
