@@ -1,6 +1,7 @@
 import { appendLeaf, frontierRoot, hashLeaf, loadFrontier, type TreeFrontier } from '@fieldproof/ledger';
 import { assert, type CryptoSuiteName } from '@fieldproof/protocol';
 import type { CloudStore, CloudStoreTransaction, LogEntryInsert } from '../storage/cloud-store.ts';
+import { sqliteLogWriter } from '../storage/kysely-cloud-store.ts';
 
 /** An append prepared inside a transaction, adopted once the transaction commits. */
 export interface StagedAppend {
@@ -10,14 +11,18 @@ export interface StagedAppend {
   frontier: TreeFrontier;
 }
 
-/** Stage one log entry inside `LogSequencer.write`; the entry is written before the commit. */
+/**
+ * Stage one log entry inside `LogSequencer.write`; the entry is written before the commit. `data`
+ * may be held until then (PostgreSQL): do not change it after staging.
+ */
 export type StageAppend = (kind: string, data: Uint8Array, nowMs: number) => StagedAppend;
 
 /**
  * The single writer of one log. It keeps the tree's frontier (the roots of its perfect subtrees)
  * in memory, so an append computes its new stored hashes without reading any. Appends are staged
- * inside a store transaction, written in multi-row inserts just before it commits, and adopted
- * after it commits, so a rolled-back transaction never moves the in-memory tree.
+ * inside a store transaction (on SQLite their rows are written at once, on the transaction's
+ * connection; on PostgreSQL they are written in multi-row inserts just before the commit) and
+ * adopted after it commits, so a rolled-back transaction never moves the in-memory tree.
  *
  * One `write` runs at a time in this process (a promise chain), and inside it the transaction
  * takes the store's lock of this log (an advisory lock on PostgreSQL), so two sequencers of one
@@ -40,17 +45,32 @@ export async function openLogSequencer(store: CloudStore, suite: CryptoSuiteName
           assert(storedSize > frontier.size, 'the stored log never shrinks');
           frontier = await loadFrontier(storedSize, tx);
         }
+        // SQLite: the rows are written as they are staged, on the transaction's own connection
+        // (nothing held until the commit). PostgreSQL: held, then written in multi-row inserts.
+        const writer = sqliteLogWriter(tx);
+        let live = true;
         const stage: StageAppend = (kind, data, nowMs) => {
+          assert(live, 'stage is called only while its write runs');
           const base = pending ?? frontier;
           const leafIndex = base.size;
           const appended = appendLeaf(suite, base, hashLeaf(suite, data));
           assert(appended.frontier.size === leafIndex + 1, 'a log append grows the tree by one leaf');
-          entries.push({ leafIndex, kind, data, createdAtMs: nowMs });
-          for (const item of appended.stored) hashes.push(item);
+          if (writer !== undefined) {
+            writer.entry(leafIndex, kind, data, nowMs);
+            for (const item of appended.stored) writer.hash(item.index, item.hash);
+          } else {
+            entries.push({ leafIndex, kind, data, createdAtMs: nowMs });
+            for (const item of appended.stored) hashes.push(item);
+          }
           pending = appended.frontier;
           return { leafIndex, frontier: appended.frontier };
         };
-        const value = await work(tx, stage);
+        let value: T;
+        try {
+          value = await work(tx, stage);
+        } finally {
+          live = false;
+        }
         if (entries.length > 0) {
           await tx.insertLogEntries(entries);
           await tx.insertHashes(hashes);
