@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   type BulkVerifier,
+  CodedError,
   createTlsFetch,
   type DecisionLog,
   FieldproofError,
@@ -22,6 +23,7 @@ import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
 import type { CloudContext } from './context.ts';
 import { createDecisionLog } from './decisions/create-decision-log.ts';
+import { type CloudFinance, type StartFinanceOptions, startFinance } from './finance/start-finance.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
 import { loadLogIdentity } from './log/load-log-identity.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
@@ -47,6 +49,8 @@ export interface StartCloudOptions {
   verifier?: BulkVerifier;
   /** Clock in UTC ms. */
   clock?: () => number;
+  /** Finance module settings, webhook timing and stores. */
+  finance?: StartFinanceOptions;
 }
 
 /** A running cloud server. */
@@ -63,6 +67,8 @@ export interface CloudServer {
   decisionLog: DecisionLog;
   /** Routes' and workers' shared context (for tests and the CLI). */
   context: CloudContext;
+  /** The finance module: its stores, price book and workers. */
+  finance: CloudFinance;
   /** The worker that sends checkpoints to the configured witnesses (idle without witnesses). */
   cosigner: Cosigner;
   /** Sign a checkpoint now if the log grew. */
@@ -151,6 +157,13 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
         .code(error.status)
         .send({ error: { code: error.code, message: error.message, details: error.details } });
     }
+    // The finance package's errors (CollateralError, LoanError …) carry their own HTTP status.
+    const codedStatus = error instanceof CodedError ? (error as { status?: unknown }).status : undefined;
+    if (error instanceof CodedError && typeof codedStatus === 'number') {
+      return reply
+        .code(codedStatus)
+        .send({ error: { code: error.code, message: error.message, details: error.details } });
+    }
     if (error instanceof ZodError) {
       const issue = error.issues[0];
       return reply.code(400).send({
@@ -181,6 +194,11 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await consistencyRoutes(app, context);
   await decisionRoutes(app, context, decisions, requireAdmin);
   const decisionLog = createDecisionLog(context, decisions);
+  const finance = await startFinance(
+    app,
+    { store, decisionLog, clock: context.clock, log: log.child({ module: 'finance' }), requireAdmin },
+    options.finance,
+  );
   await tileRoutes(app, context);
   const cosigner = startCosigner(
     context,
@@ -209,6 +227,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
+    await finance.stop();
     await checkpointer.stop();
     await cosigner.stop();
     await anchorer?.stop();
@@ -223,6 +242,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     anchorer,
     decisionLog,
     context,
+    finance,
     cosigner,
     checkpointNow: async () => {
       const size = await publishCheckpoint(context);
@@ -231,6 +251,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     },
     async stop() {
       await app.close();
+      await finance.stop();
       await checkpointer.stop();
       await cosigner.stop();
       await anchorer?.stop();

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { CloudDatabase } from '../cloud-database.ts';
 import type { CloudStore } from '../cloud-store.ts';
 import { createKyselyCloudStore } from '../kysely-cloud-store.ts';
+import { registerKysely } from '../kysely-instance.ts';
 import { migrateCloudStore } from '../migrate-cloud-store.ts';
 
 /** Options of the scale-out store. */
@@ -85,5 +86,5 @@ export async function openPostgresCloudStore(options: OpenPostgresCloudStoreOpti
     await db.destroy();
     throw error;
   }
-  return createKyselyCloudStore(db, { dialect: 'postgres' });
+  return registerKysely(createKyselyCloudStore(db, { dialect: 'postgres' }), db as Kysely<unknown>);
 }

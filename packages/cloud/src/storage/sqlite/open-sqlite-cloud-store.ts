@@ -3,6 +3,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { CloudDatabase } from '../cloud-database.ts';
 import type { CloudStore } from '../cloud-store.ts';
 import { createKyselyCloudStore } from '../kysely-cloud-store.ts';
+import { registerKysely } from '../kysely-instance.ts';
 import { migrateCloudStore } from '../migrate-cloud-store.ts';
 
 /** Options of the embedded store. */
@@ -33,5 +34,8 @@ export async function openSqliteCloudStore(
     await db.destroy();
     throw error;
   }
-  return createKyselyCloudStore(db, { dialect: 'sqlite', sqliteDatabase: database });
+  return registerKysely(
+    createKyselyCloudStore(db, { dialect: 'sqlite', sqliteDatabase: database }),
+    db as Kysely<unknown>,
+  );
 }

@@ -1,0 +1,81 @@
+import type { DecisionLog } from '@fieldproof/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { CloudStore } from '../storage/cloud-store.ts';
+import {
+  createFinanceServices,
+  type FinanceServices,
+  type FinanceSettings,
+  type FinanceStoresInput,
+} from './finance-services.ts';
+import { collateralRoutes } from './routes/collateral-routes.ts';
+import { riskRoutes } from './routes/risk-routes.ts';
+import { webhookRoutes } from './routes/webhook-routes.ts';
+import { type RiskSweeper, startRiskSweeper } from './workers/risk-sweeper.ts';
+import {
+  startWebhookDeliverer,
+  type WebhookDeliverer,
+  type WebhookDelivererOptions,
+  webhookDelivererDefaults,
+} from './workers/webhook-deliverer.ts';
+
+/** The finance part of a running cloud. */
+export interface CloudFinance {
+  /** Stores, price book, settings. */
+  services: FinanceServices;
+  /** The risk sweep worker. */
+  sweeper: RiskSweeper;
+  /** The webhook worker. */
+  deliverer: WebhookDeliverer;
+  /** Stop the workers. */
+  stop(): Promise<void>;
+}
+
+/** Options of the finance module. */
+export interface StartFinanceOptions {
+  /** Thresholds and timing. */
+  settings?: Partial<FinanceSettings>;
+  /** Webhook retry timing and limits. */
+  webhooks?: Partial<WebhookDelivererOptions>;
+  /** Finance stores (in memory when left out). */
+  stores?: FinanceStoresInput;
+}
+
+/** Register the finance and webhook routes on the cloud's server and start their workers. */
+export async function startFinance(
+  app: FastifyInstance,
+  parameters: {
+    store: CloudStore;
+    decisionLog: DecisionLog;
+    clock: () => number;
+    log: Logger;
+    requireAdmin: (authorization: string | undefined) => void;
+  },
+  options: StartFinanceOptions = {},
+): Promise<CloudFinance> {
+  const services = createFinanceServices({
+    store: parameters.store,
+    decisionLog: parameters.decisionLog,
+    clock: parameters.clock,
+    log: parameters.log,
+    ...(options.stores ? { stores: options.stores } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
+  const sweeper = startRiskSweeper(services);
+  const deliverer = startWebhookDeliverer(
+    { webhooks: services.webhooks, clock: parameters.clock, log: parameters.log },
+    { ...webhookDelivererDefaults, ...options.webhooks },
+  );
+  await collateralRoutes(app, services, parameters.requireAdmin);
+  await riskRoutes(app, services, sweeper, parameters.requireAdmin);
+  await webhookRoutes(app, services, parameters.requireAdmin);
+  return {
+    services,
+    sweeper,
+    deliverer,
+    async stop() {
+      await sweeper.stop();
+      await deliverer.stop();
+    },
+  };
+}
