@@ -69,6 +69,12 @@ export interface EmbeddedOptions {
   tls?: boolean;
   /** mTLS on the broker and the edge's HTTP intake: each device presents its own certificate (implies tls). */
   mutualTls?: boolean;
+  /**
+   * Load the finance demo (a steel supply chain, a bank, pledged lots under the load cells, planted
+   * problems) and plant a removal with no release order on load-cell-2 some 15 s after start.
+   * Off by default here; `fieldproof start` turns it on.
+   */
+  financeDemo?: boolean;
 }
 
 /**
@@ -228,7 +234,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         consoleDir: options.consoleDir ?? defaultConsoleDir,
         ...(tls ? { tls: await tls.listener('cloud', 'none'), clientTls: { caFile: tls.caFile } } : {}),
       },
-      { log: log.child({ service: 'cloud' }), verifier },
+      {
+        log: log.child({ service: 'cloud' }),
+        verifier,
+        ...(options.financeDemo ? { finance: { demo: true } } : {}),
+      },
     );
   } catch (error) {
     await broker.close();
@@ -238,6 +248,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     throw error;
   }
   const devices = demoDevices(options.dataDir, options.devicesPerKind ?? 2);
+  if (options.financeDemo) {
+    // The planted problem: goods leave the warehouse-2 lot with no release order.
+    const loadCell = devices.find((device) => device.deviceId === 'load-cell-2');
+    if (loadCell) {
+      loadCell.simulatorOptions = { unauthorisedOutflowAtMs: Date.now() + 15_000, unauthorisedOutflowKg: 8_000 };
+    }
+  }
   let edge: EdgeGateway;
   try {
     edge = await startEdgeGateway(

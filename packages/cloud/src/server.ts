@@ -196,7 +196,14 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   const decisionLog = createDecisionLog(context, decisions);
   const finance = await startFinance(
     app,
-    { store, decisionLog, clock: context.clock, log: log.child({ module: 'finance' }), requireAdmin },
+    {
+      store,
+      suite: config.suite,
+      decisionLog,
+      clock: context.clock,
+      log: log.child({ module: 'finance' }),
+      requireAdmin,
+    },
     options.finance,
   );
   await tileRoutes(app, context);

@@ -11,6 +11,8 @@ export interface PledgeLotParameters {
   actorId: string;
   /** Weigh-in frames, receipts. */
   inputs: readonly Evidence[];
+  /** Id of the `pledge.created` decision; `pledge-<lotId>` by default. */
+  decisionId?: string;
 }
 
 /** The stored lot, its decision's log index and its opening loan-to-value. */
@@ -30,7 +32,7 @@ export interface PledgeLotResult {
  * `collateral_already_pledged`) and record its `pledge.created` decision in the log.
  */
 export async function pledgeLot(services: FinanceServices, parameters: PledgeLotParameters): Promise<PledgeLotResult> {
-  const decisionId = `pledge-${parameters.lot.lotId}`;
+  const decisionId = parameters.decisionId ?? `pledge-${parameters.lot.lotId}`;
   const result = await pledgeCollateral(
     { store: services.collateral },
     {

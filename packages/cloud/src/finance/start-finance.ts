@@ -1,7 +1,8 @@
-import type { DecisionLog } from '@fieldproof/protocol';
+import type { CryptoSuiteName, DecisionLog } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CloudStore } from '../storage/cloud-store.ts';
+import { loadDemoSupplyChain } from './demo/load-demo-supply-chain.ts';
 import {
   createFinanceServices,
   type FinanceServices,
@@ -12,6 +13,7 @@ import { collateralRoutes } from './routes/collateral-routes.ts';
 import { riskRoutes } from './routes/risk-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
 import { type RiskSweeper, startRiskSweeper } from './workers/risk-sweeper.ts';
+import { type StockMovementFollower, startStockMovementFollower } from './workers/stock-movement-follower.ts';
 import {
   startWebhookDeliverer,
   type WebhookDeliverer,
@@ -27,6 +29,8 @@ export interface CloudFinance {
   sweeper: RiskSweeper;
   /** The webhook worker. */
   deliverer: WebhookDeliverer;
+  /** The worker deriving stock movements from monitoring devices' stored frames. */
+  follower: StockMovementFollower;
   /** Stop the workers. */
   stop(): Promise<void>;
 }
@@ -39,6 +43,10 @@ export interface StartFinanceOptions {
   webhooks?: Partial<WebhookDelivererOptions>;
   /** Finance stores (in memory when left out). */
   stores?: FinanceStoresInput;
+  /** Load the demo supply chain at start (loadDemoSupplyChain; idempotent). */
+  demo?: boolean;
+  /** How often monitoring devices' new frames are turned into stock movements, ms (2,000 by default). */
+  followIntervalMs?: number;
 }
 
 /** Register the finance and webhook routes on the cloud's server and start their workers. */
@@ -46,6 +54,7 @@ export async function startFinance(
   app: FastifyInstance,
   parameters: {
     store: CloudStore;
+    suite: CryptoSuiteName;
     decisionLog: DecisionLog;
     clock: () => number;
     log: Logger;
@@ -61,7 +70,12 @@ export async function startFinance(
     ...(options.stores ? { stores: options.stores } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
   });
+  if (options.demo) await loadDemoSupplyChain(services);
   const sweeper = startRiskSweeper(services);
+  const follower = startStockMovementFollower(services, parameters.store, {
+    intervalMs: options.followIntervalMs ?? 2_000,
+    suite: parameters.suite,
+  });
   const deliverer = startWebhookDeliverer(
     { webhooks: services.webhooks, clock: parameters.clock, log: parameters.log },
     { ...webhookDelivererDefaults, ...options.webhooks },
@@ -73,7 +87,9 @@ export async function startFinance(
     services,
     sweeper,
     deliverer,
+    follower,
     async stop() {
+      await follower.stop();
       await sweeper.stop();
       await deliverer.stop();
     },
