@@ -37,6 +37,8 @@ beforeAll(async () => {
       finance: {
         settings: { sweepIntervalMs: 200, offlineAfterMs: 3_600_000 },
         webhooks: { pollIntervalMs: 50, backoffBaseMs: 100 },
+        // The test hands the derived events over itself.
+        followIntervalMs: 3_600_000,
       },
     },
   );

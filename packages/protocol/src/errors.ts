@@ -67,6 +67,10 @@ export const ErrorCodes = {
     status: 503,
     summary: 'The cloud store (SQLite file or PostgreSQL server) cannot be reached; retry when it is back.',
   },
+  store_contended: {
+    status: 503,
+    summary: 'A store transaction kept meeting concurrent writers of the same rows and gave up; retry shortly.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 /** One of the stable error codes. */

@@ -3,20 +3,17 @@ import {
   type AlertStore,
   type CollateralStore,
   createMemoryAlertStore,
-  createMemoryCollateralStore,
-  createMemoryFlowStore,
-  createMemoryPartyStore,
   type FlowStore,
   type JournalStore,
   type LoanStore,
-  MemoryJournalStore,
-  MemoryLoanStore,
   type PartyStore,
+  type PledgedLot,
   type PriceRecord,
 } from '@fieldproof/finance';
 import type { DecisionLog } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import type { CloudStore } from '../storage/cloud-store.ts';
+import { openFinanceStores } from './stores/open-finance-stores.ts';
 import { createWebhookStore, type WebhookStore } from './webhooks/webhook-store.ts';
 
 /** Rules' thresholds and the workers' timing. */
@@ -67,6 +64,11 @@ export interface FinanceServices {
   alerts: AlertStore;
   /** The price feed's records, newest last. */
   prices: PriceRecord[];
+  /**
+   * Lots of other banks' registers (a consortium-shared register, an imported book): never in our
+   * registry, which refuses the same goods twice, but checked against it by the sweep.
+   */
+  externalLots: PledgedLot[];
   /** Sites whose lots the sweep values (every site a pledge named). */
   siteIds: Set<string>;
   /** Loan amount each lot was pledged for, minor units (used until its loan is disbursed). */
@@ -93,7 +95,7 @@ export interface FinanceServices {
   log: Logger;
 }
 
-/** The finance stores to use; any left out is in memory until the store lands. */
+/** Finance stores to use instead of the cloud store's own (tests); alerts stay in memory until the alert store is wired. */
 export interface FinanceStoresInput {
   journal?: JournalStore;
   loans?: LoanStore;
@@ -104,8 +106,8 @@ export interface FinanceStoresInput {
 }
 
 /**
- * Build the finance services of a cloud. Webhooks live in the cloud store (migration 0006); the
- * finance stores are passed in (the Kysely ones) or, until those land, in memory.
+ * Build the finance services of a cloud: the finance stores (migration 0005) and webhooks
+ * (migration 0006) on the cloud store's own connection(s), SQLite or PostgreSQL.
  */
 export function createFinanceServices(parameters: {
   store: CloudStore;
@@ -116,14 +118,16 @@ export function createFinanceServices(parameters: {
   settings?: Partial<FinanceSettings>;
 }): FinanceServices {
   const stores = parameters.stores ?? {};
+  const persisted = openFinanceStores(parameters.store);
   return {
-    journal: stores.journal ?? new MemoryJournalStore(),
-    loans: stores.loans ?? new MemoryLoanStore(),
-    parties: stores.parties ?? createMemoryPartyStore(),
-    flows: stores.flows ?? createMemoryFlowStore(),
-    collateral: stores.collateral ?? createMemoryCollateralStore(),
+    journal: stores.journal ?? persisted.journalStore,
+    loans: stores.loans ?? persisted.loanStore,
+    parties: stores.parties ?? persisted.partyStore,
+    flows: stores.flows ?? persisted.flowStore,
+    collateral: stores.collateral ?? persisted.collateralStore,
     alerts: stores.alerts ?? createMemoryAlertStore(),
     prices: [],
+    externalLots: [],
     siteIds: new Set(),
     lotLoanAmountMinor: new Map(),
     monitoredOrganisationIds: new Set(),

@@ -47,12 +47,21 @@ export async function runRiskSweep(services: FinanceServices): Promise<RunRiskSw
     const outstanding = await outstandingMinor(services, lot);
     if (outstanding !== undefined) loanOutstandingMinorByLotId.set(lot.lotId, outstanding);
   }
+  // Other banks' lots join the double-pledge check only: they carry no loan of ours to value.
+  const external = services.externalLots.filter((lot) => !lots.has(lot.lotId));
+  // A device not heard from since start counts its silence from the pledge it watches, not from 1970.
+  const deviceLastSeenAtMs = new Map(services.deviceLastSeenAtMs);
+  for (const lot of lots.values()) {
+    for (const deviceId of lot.monitoringDeviceIds) {
+      if (!deviceLastSeenAtMs.has(deviceId)) deviceLastSeenAtMs.set(deviceId, lot.pledgedAtMs);
+    }
+  }
   const swept = sweepRisk({
-    lots: [...lots.values()].sort((a, b) => (a.lotId < b.lotId ? -1 : 1)),
+    lots: [...lots.values(), ...external].sort((a, b) => (a.lotId < b.lotId ? -1 : 1)),
     loanOutstandingMinorByLotId,
     priceRecords: services.prices,
     priceMaxAgeMs: services.settings.priceMaxAgeMs,
-    deviceLastSeenAtMs: services.deviceLastSeenAtMs,
+    deviceLastSeenAtMs,
     offlineAfterMs: services.settings.offlineAfterMs,
     nowMs,
   });

@@ -20,8 +20,11 @@ export const demoSites = [
   { siteId: 'warehouse-2', loadCellId: 'load-cell-2', lotId: 'demo-lot-wh2-coil', pledgorId: 'suzhou-metals' },
 ] as const;
 
-/** The lot another bank's book also holds (the planted double pledge), imported as found. */
+/** The lot of another bank's register that is the same goods as ours (the planted double pledge); never in our registry. */
 export const demoDoublePledgeLotId = 'harbour-bank-lot-88';
+
+/** What each demo lot secures, minor units (90,000 CNY against 50 t of coil). */
+const demoLoanAmountMinor = 9_000_000n;
 
 /** What the loader did. */
 export interface LoadDemoSupplyChainResult {
@@ -77,16 +80,69 @@ const invoice = (
  * Load the demo supply chain: a steel processor (the core enterprise) with its suppliers,
  * distributors, a logistics firm running two warehouses, and the bank; the steel coil price;
  * two pledged lots under the demo site's load cells; and three planted problems the platform must
- * find by itself: the same coil also in another bank's book (a double pledge), a ring of invoices
+ * find by itself: the same coil also in another bank's book (a double pledge, from its register, checked by the sweep against ours), a ring of invoices
  * suzhou-metals → wuxi-steel-trading → jiangnan-ore → suzhou-metals (a circular trade), and goods
  * leaving warehouse 2 with no release order (the load cell's planted removal).
  * Idempotent: a start that finds the demo lots in the store changes nothing.
  */
 export async function loadDemoSupplyChain(services: FinanceServices): Promise<LoadDemoSupplyChainResult> {
   const nowMs = services.clock();
-  for (const site of demoSites) services.siteIds.add(site.siteId);
+  for (const site of demoSites) {
+    services.siteIds.add(site.siteId);
+    services.lotLoanAmountMinor.set(site.lotId, demoLoanAmountMinor);
+  }
   services.monitoredOrganisationIds.add(demoOrganisations.coreEnterprise);
   for (const id of demoOrganisations.distributors) services.monitoredOrganisationIds.add(id);
+  if (services.prices.length === 0) {
+    await recordPrices(services, {
+      actorId: 'demo-loader',
+      objects: [
+        {
+          commodity: 'steel-coil',
+          priceMinorPerUnit: '400000',
+          unitGrams: '1000000',
+          currency: 'CNY',
+          asOfMs: nowMs,
+          source: 'manual:demo-loader',
+        },
+      ],
+    });
+  }
+  const lines = {
+    pledgeRatioBasisPoints: 6_500,
+    warningBasisPoints: 7_000,
+    topUpBasisPoints: 8_000,
+    forcedSaleBasisPoints: 9_000,
+  };
+  // Harbour Bank's book, imported as found: the same coil of warehouse 1 under the same receipt.
+  const imported = await services.decisionLog.append({
+    decisionId: `pledge-imported-${demoDoublePledgeLotId}-${nowMs}`,
+    type: 'pledge.imported',
+    organisationId: demoOrganisations.otherBank,
+    actorId: 'demo-loader',
+    decidedAtMs: nowMs,
+    subjectId: demoDoublePledgeLotId,
+    inputs: [{ kind: 'document', id: 'WAREHOUSE-1:R-0001' }],
+    details: { source: 'harbour-bank registry export', siteId: 'warehouse-1' },
+  });
+  services.externalLots.push({
+    lotId: demoDoublePledgeLotId,
+    pledgorId: 'huadong-steel',
+    pledgeeId: demoOrganisations.otherBank,
+    loanId: 'harbour-loan-88',
+    commodity: 'steel-coil',
+    siteId: 'warehouse-1',
+    goodsIdentity: 'warehouse-1/bay-1/hrc-5.5',
+    receiptNumbers: ['WAREHOUSE-1:R-0001'],
+    monitoringDeviceIds: ['load-cell-1'],
+    quantityGrams: 48_000_000n,
+    haircutBasisPoints: 2_500,
+    lines,
+    currency: 'CNY',
+    pledgedAtMs: nowMs,
+    pledgeDecisionId: imported.decisionId,
+    status: 'pledged',
+  });
   if (await services.collateral.getLot(demoSites[0].lotId)) return { status: 'present' };
 
   const parties: Party[] = [
@@ -135,25 +191,6 @@ export async function loadDemoSupplyChain(services: FinanceServices): Promise<Lo
   ];
   for (const item of invoices) await services.flows.put('invoice', item);
 
-  await recordPrices(services, {
-    actorId: 'demo-loader',
-    objects: [
-      {
-        commodity: 'steel-coil',
-        priceMinorPerUnit: '400000',
-        unitGrams: '1000000',
-        currency: 'CNY',
-        asOfMs: nowMs,
-        source: 'manual:demo-loader',
-      },
-    ],
-  });
-  const lines = {
-    pledgeRatioBasisPoints: 6_500,
-    warningBasisPoints: 7_000,
-    topUpBasisPoints: 8_000,
-    forcedSaleBasisPoints: 9_000,
-  };
   for (const site of demoSites) {
     try {
       await pledgeLot(services, {
@@ -173,7 +210,7 @@ export async function loadDemoSupplyChain(services: FinanceServices): Promise<Lo
           currency: 'CNY',
           pledgedAtMs: nowMs,
         },
-        loanAmountMinor: 9_000_000n,
+        loanAmountMinor: demoLoanAmountMinor,
         actorId: 'demo-loader',
         inputs: [{ kind: 'document', id: `${site.siteId.toUpperCase()}:R-0001` }],
         // A store that forgot the lot (in memory) must not collide with the decision of an earlier start.
@@ -183,35 +220,6 @@ export async function loadDemoSupplyChain(services: FinanceServices): Promise<Lo
       if (!(error instanceof CollateralError && error.code === 'collateral_already_pledged')) throw error;
     }
   }
-  // Harbour Bank's book, imported as found: the same coil of warehouse 1 under the same receipt.
-  const imported = await services.decisionLog.append({
-    decisionId: `pledge-imported-${demoDoublePledgeLotId}-${nowMs}`,
-    type: 'pledge.imported',
-    organisationId: demoOrganisations.otherBank,
-    actorId: 'demo-loader',
-    decidedAtMs: nowMs,
-    subjectId: demoDoublePledgeLotId,
-    inputs: [{ kind: 'document', id: 'WAREHOUSE-1:R-0001' }],
-    details: { source: 'harbour-bank registry export', siteId: 'warehouse-1' },
-  });
-  await services.collateral.putLot({
-    lotId: demoDoublePledgeLotId,
-    pledgorId: 'huadong-steel',
-    pledgeeId: demoOrganisations.otherBank,
-    loanId: 'harbour-loan-88',
-    commodity: 'steel-coil',
-    siteId: 'warehouse-1',
-    goodsIdentity: 'warehouse-1/bay-1/hrc-5.5',
-    receiptNumbers: ['WAREHOUSE-1:R-0001'],
-    monitoringDeviceIds: ['load-cell-1'],
-    quantityGrams: 48_000_000n,
-    haircutBasisPoints: 2_500,
-    lines,
-    currency: 'CNY',
-    pledgedAtMs: nowMs,
-    pledgeDecisionId: imported.decisionId,
-    status: 'pledged',
-  });
   services.log.info('demo supply chain loaded');
   return { status: 'loaded' };
 }

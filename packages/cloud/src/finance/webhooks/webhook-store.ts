@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { CloudStore } from '../../storage/cloud-store.ts';
-import { kyselyOf } from '../../storage/kysely-instance.ts';
+import { storeKysely } from '../../storage/store-kysely.ts';
 
 /** A webhook subscription: where to send which events, and the secret that signs them. */
 export interface WebhookSubscription {
@@ -124,7 +124,7 @@ const toDelivery = (row: WebhookDatabase['webhook_delivery']): WebhookDelivery =
 
 /** The webhook store of a cloud store (SQLite or PostgreSQL). */
 export function createWebhookStore(store: CloudStore): WebhookStore {
-  const db = kyselyOf(store) as Kysely<WebhookDatabase>;
+  const db = storeKysely(store).db as unknown as Kysely<WebhookDatabase>;
   return {
     async insertSubscription(subscription) {
       const result = await db

@@ -4,8 +4,8 @@ import pg from 'pg';
 import type { CloudDatabase } from '../cloud-database.ts';
 import type { CloudStore } from '../cloud-store.ts';
 import { createKyselyCloudStore } from '../kysely-cloud-store.ts';
-import { registerKysely } from '../kysely-instance.ts';
 import { migrateCloudStore } from '../migrate-cloud-store.ts';
+import { registerStoreKysely } from '../store-kysely.ts';
 
 /** Options of the scale-out store. */
 export interface OpenPostgresCloudStoreOptions {
@@ -86,5 +86,7 @@ export async function openPostgresCloudStore(options: OpenPostgresCloudStoreOpti
     await db.destroy();
     throw error;
   }
-  return registerKysely(createKyselyCloudStore(db, { dialect: 'postgres' }), db as Kysely<unknown>);
+  const store = createKyselyCloudStore(db, { dialect: 'postgres' });
+  registerStoreKysely(store, db);
+  return store;
 }

@@ -3,8 +3,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { CloudDatabase } from '../cloud-database.ts';
 import type { CloudStore } from '../cloud-store.ts';
 import { createKyselyCloudStore } from '../kysely-cloud-store.ts';
-import { registerKysely } from '../kysely-instance.ts';
 import { migrateCloudStore } from '../migrate-cloud-store.ts';
+import { registerStoreKysely } from '../store-kysely.ts';
 
 /** Options of the embedded store. */
 export interface OpenSqliteCloudStoreOptions {
@@ -34,8 +34,7 @@ export async function openSqliteCloudStore(
     await db.destroy();
     throw error;
   }
-  return registerKysely(
-    createKyselyCloudStore(db, { dialect: 'sqlite', sqliteDatabase: database }),
-    db as Kysely<unknown>,
-  );
+  const store = createKyselyCloudStore(db, { dialect: 'sqlite', sqliteDatabase: database });
+  registerStoreKysely(store, db);
+  return store;
 }
