@@ -19,7 +19,7 @@ interface AlertView {
 }
 
 async function alerts(running: Embedded): Promise<AlertView[]> {
-  const response = await fetch(`${running.cloud.url}/v1/finance/alerts`, {
+  const response = await fetch(`${running.cloud.url}/v1/alerts?limit=500`, {
     headers: { authorization: `Bearer ${running.cloud.adminToken}` },
   });
   return ((await response.json()) as { alerts: AlertView[] }).alerts;

@@ -208,7 +208,7 @@ describe('loan-to-value on the real stack', () => {
     const quantityGrams = BigInt((moved.body.lot as { quantityGrams: string }).quantityGrams);
     expect(quantityGrams).toBe(50_000_000n - BigInt(Math.round(movedKg * 1000)));
     expect((await call('POST', '/v1/finance/risk/sweep')).status).toBe(200);
-    const before = await call('GET', '/v1/finance/alerts');
+    const before = await call('GET', '/v1/alerts?limit=500');
     expect((before.body.alerts as { rule: string }[]).filter((alert) => alert.rule === 'ltv_breach')).toEqual([]);
 
     // The price falls to 3,500: about 45 t × 3,500 × 0.8 = 126,000 CNY lending value, 7,140 bp: the warning line.

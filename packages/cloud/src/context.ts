@@ -1,5 +1,6 @@
 import type { BulkVerifier, CryptoSuiteName, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
+import type { CloudAlertStore } from './alerts/kysely-alert-store.ts';
 import type { CloudConfig } from './config.ts';
 import type { LogSequencer } from './log/log-sequencer.ts';
 import type { AnchorStore, CloudStore, CosignatureStore } from './storage/cloud-store.ts';
@@ -23,4 +24,6 @@ export interface CloudContext {
   cosignatures: CosignatureStore;
   /** The anchor table and the chain it is about, when a chain is configured. */
   anchors?: { store: AnchorStore; chainId: number; contractAddress: string };
+  /** Alerts (finance's AlertStore on the cloud store): raise with finance's raiseAlerts, list, act on. */
+  alerts: CloudAlertStore;
 }

@@ -18,6 +18,7 @@ import {
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
+import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
@@ -27,6 +28,7 @@ import { type CloudFinance, type StartFinanceOptions, startFinance } from './fin
 import { checkpointFinality } from './log/checkpoint-finality.ts';
 import { loadLogIdentity } from './log/load-log-identity.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
+import { alertRoutes } from './routes/alert-routes.ts';
 import { consistencyRoutes } from './routes/consistency-routes.ts';
 import { decisionRoutes } from './routes/decision-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
@@ -132,6 +134,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     log,
     clock: options.clock ?? Date.now,
     cosignatures: store,
+    alerts: createKyselyAlertStore(store),
   };
   const decisions = store;
   const expectedToken = Buffer.from(adminToken);
@@ -204,9 +207,10 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
       log: log.child({ module: 'finance' }),
       requireAdmin,
     },
-    options.finance,
+    { ...options.finance, stores: { alerts: context.alerts, ...options.finance?.stores } },
   );
   await tileRoutes(app, context);
+  await alertRoutes(app, context, context.alerts, requireAdmin);
   const cosigner = startCosigner(
     context,
     config.clientTls ? { fetch: createTlsFetch(readTlsFiles(config.clientTls)) } : {},

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type AlertStore,
-  type CollateralStore,
-  createMemoryAlertStore,
-  type FlowStore,
-  type JournalStore,
-  type LoanStore,
-  type PartyStore,
-  type PledgedLot,
-  type PriceRecord,
+import type {
+  AlertStore,
+  CollateralStore,
+  FlowStore,
+  JournalStore,
+  LoanStore,
+  PartyStore,
+  PledgedLot,
+  PriceRecord,
 } from '@fieldproof/finance';
 import type { DecisionLog } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
+import { createKyselyAlertStore } from '../alerts/kysely-alert-store.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
 import { openFinanceStores } from './stores/open-finance-stores.ts';
 import { createWebhookStore, type WebhookStore } from './webhooks/webhook-store.ts';
@@ -95,7 +95,7 @@ export interface FinanceServices {
   log: Logger;
 }
 
-/** Finance stores to use instead of the cloud store's own (tests); alerts stay in memory until the alert store is wired. */
+/** Finance stores to use instead of the cloud store's own (tests, or the server's alert store). */
 export interface FinanceStoresInput {
   journal?: JournalStore;
   loans?: LoanStore;
@@ -125,7 +125,7 @@ export function createFinanceServices(parameters: {
     parties: stores.parties ?? persisted.partyStore,
     flows: stores.flows ?? persisted.flowStore,
     collateral: stores.collateral ?? persisted.collateralStore,
-    alerts: stores.alerts ?? createMemoryAlertStore(),
+    alerts: stores.alerts ?? createKyselyAlertStore(parameters.store),
     prices: [],
     externalLots: [],
     siteIds: new Set(),

@@ -81,7 +81,7 @@ export async function startFinance(
     { ...webhookDelivererDefaults, ...options.webhooks },
   );
   await collateralRoutes(app, services, parameters.requireAdmin);
-  await riskRoutes(app, services, sweeper, parameters.requireAdmin);
+  await riskRoutes(app, sweeper, parameters.requireAdmin);
   await webhookRoutes(app, services, parameters.requireAdmin);
   return {
     services,

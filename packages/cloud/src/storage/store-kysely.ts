@@ -27,3 +27,17 @@ export function storeKysely(store: CloudStore): StoreKysely {
   if (!found) throw new Error('this cloud store was not opened by openSqliteCloudStore or openPostgresCloudStore');
   return found;
 }
+
+/**
+ * The events/alerts branch's name for registerStoreKysely (both registries are this one map):
+ * record the Kysely instance a store runs on and return the store.
+ */
+export function attachKysely(store: CloudStore, db: Kysely<CloudDatabase>): CloudStore {
+  registerStoreKysely(store, db);
+  return store;
+}
+
+/** The Kysely instance under a store opened by openSqliteCloudStore or openPostgresCloudStore (see storeKysely). */
+export function kyselyOf(store: CloudStore): Kysely<CloudDatabase> {
+  return storeKysely(store).db;
+}

@@ -24,7 +24,9 @@ export type RiskRule =
   | 'output_collapse'
   | 'double_pledge'
   | 'circular_trade'
-  | 'fictitious_trade';
+  | 'fictitious_trade'
+  /** An edge's derived event differs from what re-running its function on the logged frames gives. */
+  | 'edge_computation_mismatch';
 
 /** What a rule returns: an alert to raise, not yet stored. */
 export interface AlertCandidate {

@@ -1,0 +1,116 @@
+import { RiskError } from '@fieldproof/finance';
+import { IdSchema } from '@fieldproof/protocol';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { actOnAlert } from '../alerts/act-on-alert.ts';
+import { alertListLimitMax, type CloudAlertStore, decodeAlertCursor } from '../alerts/kysely-alert-store.ts';
+import type { CloudContext } from '../context.ts';
+
+const ListQuery = z
+  .object({
+    state: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+    severity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
+    rule: z
+      .string()
+      .regex(/^[a-z_]{1,64}$/)
+      .optional(),
+    subjectId: z.string().min(1).max(256).optional(),
+    organisationId: z.string().min(1).max(256).optional(),
+    limit: z.coerce.number().int().min(1).max(alertListLimitMax).default(100),
+    cursor: z
+      .string()
+      .max(1024)
+      .refine((cursor) => decodeAlertCursor(cursor) !== undefined, 'not a cursor of this API')
+      .optional(),
+  })
+  .strict();
+const Actor = z.string().min(1).max(256);
+const Note = z.string().min(1).max(4_000);
+const AcknowledgeBody = z.object({ actorId: Actor, assigneeId: Actor.optional(), note: Note.optional() }).strict();
+const AssignBody = z.object({ actorId: Actor, assigneeId: Actor, note: Note.optional() }).strict();
+const ResolveBody = z.object({ actorId: Actor, resolution: Note, note: Note.optional() }).strict();
+const NoteBody = z.object({ actorId: Actor, text: Note }).strict();
+const Params = z.object({ id: IdSchema }).strict();
+
+function sendRiskError(reply: FastifyReply, error: unknown) {
+  if (error instanceof RiskError) {
+    return reply
+      .code(error.status)
+      .send({ error: { code: error.code, message: error.message, details: error.details } });
+  }
+  throw error;
+}
+
+/**
+ * The alert API (admin token until roles land): GET /v1/alerts (filters state, severity, rule,
+ * subjectId, organisationId; `limit` and `cursor` pages, newest first), GET /v1/alerts/:id,
+ * POST /v1/alerts/:id/acknowledge | assign | resolve (each with an optional `note`) and
+ * /v1/alerts/:id/notes. A refused transition answers its RiskError code (409 alert_transition_invalid).
+ */
+export async function alertRoutes(
+  app: FastifyInstance,
+  context: CloudContext,
+  alerts: CloudAlertStore,
+  requireAdmin: (authorization: string | undefined) => void,
+): Promise<void> {
+  app.get('/v1/alerts', async (request) => {
+    requireAdmin(request.headers.authorization);
+    const query = ListQuery.parse(request.query);
+    return alerts.list({
+      limit: query.limit,
+      ...(query.state === undefined ? {} : { state: query.state }),
+      ...(query.severity === undefined ? {} : { severity: query.severity }),
+      ...(query.rule === undefined ? {} : { rule: query.rule as never }),
+      ...(query.subjectId === undefined ? {} : { subjectId: query.subjectId }),
+      ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
+      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+    });
+  });
+  app.get('/v1/alerts/:id', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const { id } = Params.parse(request.params);
+    const alert = await alerts.get(id);
+    if (!alert) return reply.code(404).send({ error: { code: 'alert_not_found', message: `no alert ${id}` } });
+    return { alert };
+  });
+  const dependencies = { store: alerts, clock: context.clock };
+  app.post('/v1/alerts/:id/acknowledge', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const { id } = Params.parse(request.params);
+    const body = AcknowledgeBody.parse(request.body ?? {});
+    const { note, ...action } = body;
+    return actOnAlert(dependencies, {
+      alertId: id,
+      action: { type: 'acknowledge', ...action },
+      ...(note === undefined ? {} : { note }),
+    }).catch((error) => sendRiskError(reply, error));
+  });
+  app.post('/v1/alerts/:id/assign', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const { id } = Params.parse(request.params);
+    const { note, ...action } = AssignBody.parse(request.body ?? {});
+    return actOnAlert(dependencies, {
+      alertId: id,
+      action: { type: 'assign', ...action },
+      ...(note === undefined ? {} : { note }),
+    }).catch((error) => sendRiskError(reply, error));
+  });
+  app.post('/v1/alerts/:id/resolve', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const { id } = Params.parse(request.params);
+    const { note, ...action } = ResolveBody.parse(request.body ?? {});
+    return actOnAlert(dependencies, {
+      alertId: id,
+      action: { type: 'resolve', ...action },
+      ...(note === undefined ? {} : { note }),
+    }).catch((error) => sendRiskError(reply, error));
+  });
+  app.post('/v1/alerts/:id/notes', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const { id } = Params.parse(request.params);
+    const body = NoteBody.parse(request.body ?? {});
+    return actOnAlert(dependencies, { alertId: id, action: { type: 'note', ...body } }).catch((error) =>
+      sendRiskError(reply, error),
+    );
+  });
+}
