@@ -24,6 +24,7 @@ import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
 import type { CloudContext } from './context.ts';
 import { createDecisionLog } from './decisions/create-decision-log.ts';
+import { financeErrorStatus } from './finance/finance-error-status.ts';
 import { type CloudFinance, type StartFinanceOptions, startFinance } from './finance/start-finance.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
 import { loadLogIdentity } from './log/load-log-identity.ts';
@@ -160,11 +161,11 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
         .code(error.status)
         .send({ error: { code: error.code, message: error.message, details: error.details } });
     }
-    // The finance package's errors (CollateralError, LoanError …) carry their own HTTP status.
-    const codedStatus = error instanceof CodedError ? (error as { status?: unknown }).status : undefined;
-    if (error instanceof CodedError && typeof codedStatus === 'number') {
+    // The finance package's errors (CollateralError, LoanError …): their status or one by code.
+    const financeStatus = financeErrorStatus(error);
+    if (error instanceof CodedError && financeStatus !== undefined) {
       return reply
-        .code(codedStatus)
+        .code(financeStatus)
         .send({ error: { code: error.code, message: error.message, details: error.details } });
     }
     if (error instanceof ZodError) {

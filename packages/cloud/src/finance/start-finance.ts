@@ -10,6 +10,8 @@ import {
   type FinanceStoresInput,
 } from './finance-services.ts';
 import { collateralRoutes } from './routes/collateral-routes.ts';
+import { loanRoutes } from './routes/loan-routes.ts';
+import { partyFlowRoutes } from './routes/party-flow-routes.ts';
 import { riskRoutes } from './routes/risk-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
 import { type RiskSweeper, startRiskSweeper } from './workers/risk-sweeper.ts';
@@ -82,6 +84,8 @@ export async function startFinance(
   );
   await collateralRoutes(app, services, parameters.requireAdmin);
   await riskRoutes(app, sweeper, parameters.requireAdmin);
+  await partyFlowRoutes(app, services, parameters.requireAdmin);
+  await loanRoutes(app, services, parameters.requireAdmin);
   await webhookRoutes(app, services, parameters.requireAdmin);
   return {
     services,
