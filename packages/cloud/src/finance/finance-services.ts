@@ -77,6 +77,8 @@ export interface FinanceServices {
   lotMovements: Map<string, { eventId: string; frameIds: readonly string[] }[]>;
   /** The `price.recorded` decision of each commodity's newest price. */
   priceDecisionByCommodity: Map<string, string>;
+  /** Loans disbursed through this cloud, which the daily accrual visits. */
+  disbursedLoanIds: Set<string>;
   /** Borrowers and core enterprises whose trades the circular-trade rule watches. */
   monitoredOrganisationIds: Set<string>;
   /** Last frame or heartbeat of each device, UTC ms (from device-health and stock-movement events). */
@@ -131,6 +133,7 @@ export function createFinanceServices(parameters: {
     siteIds: new Set(),
     lotLoanAmountMinor: new Map(),
     monitoredOrganisationIds: new Set(),
+    disbursedLoanIds: new Set(),
     lotMovements: new Map(),
     priceDecisionByCommodity: new Map(),
     deviceLastSeenAtMs: new Map(),

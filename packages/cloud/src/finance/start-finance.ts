@@ -14,6 +14,7 @@ import { loanRoutes } from './routes/loan-routes.ts';
 import { partyFlowRoutes } from './routes/party-flow-routes.ts';
 import { riskRoutes } from './routes/risk-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
+import { type InterestAccruer, startInterestAccruer } from './workers/interest-accruer.ts';
 import { type RiskSweeper, startRiskSweeper } from './workers/risk-sweeper.ts';
 import { type StockMovementFollower, startStockMovementFollower } from './workers/stock-movement-follower.ts';
 import {
@@ -31,6 +32,8 @@ export interface CloudFinance {
   sweeper: RiskSweeper;
   /** The webhook worker. */
   deliverer: WebhookDeliverer;
+  /** The daily interest accrual worker. */
+  accruer: InterestAccruer;
   /** The worker deriving stock movements from monitoring devices' stored frames. */
   follower: StockMovementFollower;
   /** Stop the workers. */
@@ -74,6 +77,7 @@ export async function startFinance(
   });
   if (options.demo) await loadDemoSupplyChain(services);
   const sweeper = startRiskSweeper(services);
+  const accruer = startInterestAccruer(services, { intervalMs: 3_600_000 });
   const follower = startStockMovementFollower(services, parameters.store, {
     intervalMs: options.followIntervalMs ?? 2_000,
     suite: parameters.suite,
@@ -92,7 +96,9 @@ export async function startFinance(
     sweeper,
     deliverer,
     follower,
+    accruer,
     async stop() {
+      await accruer.stop();
       await follower.stop();
       await sweeper.stop();
       await deliverer.stop();

@@ -6,10 +6,14 @@ import { type CloudServer, startCloudServer } from '../../server.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-finance-routes-'));
 let cloud: CloudServer;
+let clockOffsetMs = 0;
 beforeAll(async () => {
   cloud = await startCloudServer(
     { dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 60_000 },
-    { finance: { settings: { sweepIntervalMs: 3_600_000 }, followIntervalMs: 3_600_000 } },
+    {
+      clock: () => Date.now() + clockOffsetMs,
+      finance: { settings: { sweepIntervalMs: 3_600_000 }, followIntervalMs: 3_600_000 },
+    },
   );
 });
 afterAll(async () => {
@@ -177,11 +181,53 @@ describe('finance routes', () => {
     const transferIds = (after.body.journalEntries as { transferId: string }[]).map((entry) => entry.transferId);
     expect(transferIds[0]).toBe('loan-order-1.disbursement');
     expect(transferIds).toContain('loan-order-1.repayment.r-1.principal');
+    // The accrual worker: nothing to post on the disbursement day; 40 days on, 40 days of interest.
+    expect(await cloud.finance.accruer.runOnce()).toBe(0);
+    clockOffsetMs = 40 * 86_400_000;
+    expect(await cloud.finance.accruer.runOnce()).toBe(40);
+    expect(await cloud.finance.accruer.runOnce()).toBe(0);
+    const accrued = await call('GET', '/v1/finance/loans/loan-order-1');
+    expect(
+      BigInt((accrued.body.loan as { accrual: { interestAccruedMinor: string } }).accrual.interestAccruedMinor),
+    ).toBeGreaterThan(0n);
+    clockOffsetMs = 0;
     const float = await call('POST', '/v1/finance/loans/loan-order-1/repayments', {
       repaymentId: 'r-2',
       amountMinor: '1.5',
     });
     expect([float.status, float.body.error?.code]).toEqual([400, 'request_invalid']);
     expect((await call('GET', '/v1/finance/loans/none')).status).toBe(404);
+  });
+
+  it('credit: a score with its reasons and a limit, logged as a decision; an unknown feature is refused', async () => {
+    const body = {
+      borrowerId: 'alpha',
+      features: { yearsOperating: 6, electricityIndex: 70, operatingRateBasisPoints: 8_200, relatedPartyFindings: 1 },
+      annualVerifiedSalesMinor: '500000000',
+      collateralLendingValueMinor: '16000000',
+      existingExposureMinor: '700000',
+      productCapMinor: '30000000',
+      currency: 'CNY',
+      organisationId: 'bank',
+      actorId: 'officer-risk',
+    };
+    const scored = await call('POST', '/v1/finance/credit/scores', body);
+    expect(scored.status).toBe(201);
+    const score = scored.body.score as {
+      score: number;
+      contributions: { reasonCode: string }[];
+      adverseReasonCodes: string[];
+    };
+    expect(score.score).toBeGreaterThan(0);
+    expect(score.contributions.map((item) => item.reasonCode)).toContain(
+      score.adverseReasonCodes[0] ?? score.contributions[0]?.reasonCode,
+    );
+    expect(BigInt((scored.body.limit as { recommendedLimitMinor: string }).recommendedLimitMinor)).toBeLessThanOrEqual(
+      30_000_000n,
+    );
+    const logged = await call('GET', `/v1/decisions/${scored.body.decisionId as string}`);
+    expect(logged.status).toBe(200);
+    const unknownFeature = await call('POST', '/v1/finance/credit/scores', { ...body, features: { shoeSize: 44 } });
+    expect([unknownFeature.status, unknownFeature.body.error?.code]).toEqual([400, 'request_invalid']);
   });
 });

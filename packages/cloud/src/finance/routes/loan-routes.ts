@@ -9,6 +9,7 @@ import {
   getLoanView,
   repayLoanStep,
 } from '../loan-operations.ts';
+import { scoreCredit } from '../score-credit.ts';
 import { jsonSafe } from './json-safe.ts';
 
 const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/);
@@ -48,10 +49,37 @@ const AssessBodySchema = z
   .strict();
 const ApproveBodySchema = z.object({ approverId: idSchema }).strict();
 const DisburseBodySchema = z.object({ actorId: idSchema, firstDueAtMs: z.number().int().min(0) }).strict();
+const featureSchema = z.number().int().nullable().default(null);
+const ScoreBodySchema = z
+  .object({
+    borrowerId: idSchema,
+    features: z
+      .object({
+        yearsOperating: featureSchema,
+        overdueCount24Months: featureSchema,
+        relatedPartyFindings: featureSchema,
+        electricityIndex: featureSchema,
+        operatingRateBasisPoints: featureSchema,
+        stockTurnoverHundredths: featureSchema,
+        outputTrendBasisPoints: featureSchema,
+        onTimeDeliveryBasisPoints: featureSchema,
+        fourFlowConsistencyBasisPoints: featureSchema,
+      })
+      .strict(),
+    annualVerifiedSalesMinor: minorSchema,
+    collateralLendingValueMinor: minorSchema,
+    existingExposureMinor: minorSchema,
+    productCapMinor: minorSchema,
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    organisationId: idSchema,
+    actorId: idSchema,
+  })
+  .strict();
 const RepayBodySchema = z.object({ repaymentId: idSchema, amountMinor: minorSchema }).strict();
 
 /**
- * Loans: POST /v1/finance/loans (apply), POST …/:loanId/assess, …/approve (maker ≠ checker),
+ * Credit and loans: POST /v1/finance/credit/scores (score with reasons, a limit, a logged decision),
+ * POST /v1/finance/loans (apply), POST …/:loanId/assess, …/approve (maker ≠ checker),
  * …/disburse, …/repayments, GET …/:loanId (the loan and its journal entries). Admin token.
  */
 export async function loanRoutes(
@@ -59,6 +87,18 @@ export async function loanRoutes(
   services: FinanceServices,
   requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
+  app.post('/v1/finance/credit/scores', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const body = ScoreBodySchema.parse(request.body);
+    const result = await scoreCredit(services, {
+      ...body,
+      annualVerifiedSalesMinor: BigInt(body.annualVerifiedSalesMinor),
+      collateralLendingValueMinor: BigInt(body.collateralLendingValueMinor),
+      existingExposureMinor: BigInt(body.existingExposureMinor),
+      productCapMinor: BigInt(body.productCapMinor),
+    });
+    return reply.code(201).send(jsonSafe(result));
+  });
   app.post('/v1/finance/loans', async (request, reply) => {
     requireAdmin(request.headers.authorization);
     const body = ApplyBodySchema.parse(request.body);
