@@ -10,6 +10,7 @@ export * from './finance/apply-stock-movement-events.ts';
 export type { FinanceServices, FinanceSettings } from './finance/finance-services.ts';
 export * from './finance/start-finance.ts';
 export * from './finance/webhooks/sign-webhook.ts';
+export * from './finance/stores/open-finance-stores.ts';
 export * from './log/load-log-identity.ts';
 export * from './server.ts';
 export * from './tls/development-ca.ts';

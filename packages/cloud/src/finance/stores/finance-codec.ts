@@ -13,7 +13,7 @@ export function encodeDocument(value: unknown): string {
 }
 
 /**
- * A stored document back as a record: SQLite gives the JSON text, PostgreSQL's JSONB an object
+ * A stored document back as a record: SQLite gives the JSON text, PostgreSQL's JSON column an object
  * already parsed; tagged bigints come back as bigints either way.
  */
 export function decodeDocument<T>(stored: unknown): T {

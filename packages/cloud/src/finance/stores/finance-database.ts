@@ -2,7 +2,7 @@
  * The finance tables (migration 0005-finance.sql in both dialects) as Kysely sees them. Money and
  * grams are 64-bit integer columns read back as decimal text (`CAST(column AS TEXT)`, see
  * finance-codec.ts) so that every value up to 2^63 − 1 round-trips exactly on both backends;
- * documents are JSON text (SQLite) or JSONB (PostgreSQL), so a read gives a string or an object.
+ * documents are JSON text (SQLite) or JSON (PostgreSQL, which keeps the text verbatim), so a read gives a string or an object.
  */
 export interface FinanceDatabase {
   finance_account: {

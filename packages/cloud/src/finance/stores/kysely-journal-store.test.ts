@@ -238,6 +238,36 @@ describe.each(financeBackends())('journal store contract on $name', (backend: Fi
     expect(await account(journalStore, 'deposit')).toMatchObject({ creditsPostedMinor: 100n, debitsPostedMinor: 100n });
     expect((await checkJournalBalance({ journalStore }, { currency: 'CNY' })).balanced).toBe(true);
   });
+
+  it('runs a transaction again when PostgreSQL finds it would not serialise, so both writers count', async (context) => {
+    // Only PostgreSQL lets two transactions be open at once; SQLite and memory queue them.
+    if (backend.name !== 'postgres') context.skip();
+    await open('cash');
+    await open('deposit');
+    const runs = { a: 0, b: 0 };
+    let reads = 0;
+    let bothRead: () => void = () => {};
+    const barrier = new Promise<void>((resolve) => {
+      bothRead = resolve;
+    });
+    const moveOne = (label: 'a' | 'b') =>
+      journalStore.transact(async (t) => {
+        runs[label] += 1;
+        const cash = (await t.getAccount('cash')) as Account;
+        const deposit = (await t.getAccount('deposit')) as Account;
+        if (runs[label] === 1) {
+          reads += 1;
+          if (reads === 2) bothRead();
+          await barrier;
+        }
+        await t.putAccount({ ...cash, debitsPostedMinor: cash.debitsPostedMinor + 1n });
+        await t.putAccount({ ...deposit, creditsPostedMinor: deposit.creditsPostedMinor + 1n });
+      });
+    await Promise.all([moveOne('a'), moveOne('b')]);
+    expect(runs.a + runs.b).toBe(3);
+    expect(await account(journalStore, 'deposit')).toMatchObject({ creditsPostedMinor: 2n });
+    expect(await account(journalStore, 'cash')).toMatchObject({ debitsPostedMinor: 2n });
+  });
 });
 
 // The property: random batches and expiries give the same results, step by step, on the store

@@ -1,8 +1,11 @@
 -- The finance domain's tables (packages/cloud/src/finance/stores/). Money and grams are BIGINT
 -- (64-bit, up to 2^63 - 1): the stores write them as decimal text and read them back with
 -- CAST(... AS TEXT), because the pool parses int8 to a safe-integer number. Records that are
--- naturally documents (loans, claims, lots, release orders, parties, flow records) are JSONB, with
+-- naturally documents (loans, claims, lots, release orders, parties, flow records) are JSON, with
 -- bigints tagged {"$bigint": "<decimal>"}; the columns beside them are the keys they are found by.
+-- JSON, not JSONB: JSONB reorders an object's keys, and finance compares records by their
+-- JSON.stringify text (a loan application's terms on a replay), so a document must come back with
+-- its keys in the order they were written, as from the in-memory stores.
 -- Ids are COLLATE "C" so that ORDER BY is code-point order, as the in-memory stores sort.
 
 -- Journal: accounts with their four balances, never negative.
@@ -48,7 +51,7 @@ CREATE TABLE finance_lot (
   goods_identity TEXT NOT NULL,
   status TEXT NOT NULL,
   pledge_decision_id TEXT NOT NULL,
-  document JSONB NOT NULL
+  document JSON NOT NULL
 );
 CREATE INDEX finance_lot_by_site ON finance_lot (site_id, status, lot_id);
 CREATE UNIQUE INDEX finance_lot_pledged_goods ON finance_lot (site_id, goods_identity) WHERE status = 'pledged';
@@ -70,7 +73,7 @@ CREATE INDEX finance_lot_receipt_by_lot ON finance_lot_receipt (lot_id);
 CREATE TABLE finance_release_order (
   release_order_id TEXT COLLATE "C" PRIMARY KEY,
   lot_id TEXT COLLATE "C" NOT NULL,
-  document JSONB NOT NULL
+  document JSON NOT NULL
 );
 CREATE INDEX finance_release_order_by_lot ON finance_release_order (lot_id, release_order_id);
 CREATE TABLE finance_applied_event (
@@ -84,14 +87,14 @@ CREATE TABLE finance_loan (
   version BIGINT NOT NULL,
   borrower_id TEXT NOT NULL,
   state TEXT NOT NULL,
-  document JSONB NOT NULL
+  document JSON NOT NULL
 );
 CREATE INDEX finance_loan_by_borrower ON finance_loan (borrower_id, loan_id);
 CREATE TABLE finance_claim (
   claim_id TEXT COLLATE "C" PRIMARY KEY,
   version BIGINT NOT NULL,
   holder_id TEXT NOT NULL,
-  document JSONB NOT NULL
+  document JSON NOT NULL
 );
 CREATE INDEX finance_claim_by_holder ON finance_claim (holder_id, claim_id);
 
@@ -99,14 +102,14 @@ CREATE INDEX finance_claim_by_holder ON finance_claim (holder_id, claim_id);
 CREATE TABLE finance_party (
   party_id TEXT COLLATE "C" PRIMARY KEY,
   kind TEXT NOT NULL,
-  document JSONB NOT NULL
+  document JSON NOT NULL
 );
 CREATE TABLE finance_relationship (
   relationship_id TEXT COLLATE "C" PRIMARY KEY,
   type TEXT NOT NULL,
   from_party_id TEXT NOT NULL,
   to_party_id TEXT NOT NULL,
-  document JSONB NOT NULL
+  document JSON NOT NULL
 );
 
 -- The four flows' records (one table, keyed by record type and id) and the organisations each names.
@@ -114,7 +117,7 @@ CREATE TABLE finance_flow_record (
   record_type TEXT NOT NULL,
   record_id TEXT COLLATE "C" NOT NULL,
   at_ms BIGINT NOT NULL,
-  document JSONB NOT NULL,
+  document JSON NOT NULL,
   PRIMARY KEY (record_type, record_id)
 );
 CREATE INDEX finance_flow_record_by_time ON finance_flow_record (record_type, at_ms);
