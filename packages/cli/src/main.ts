@@ -17,6 +17,8 @@ Commands:
   edge       Run one edge gateway alone: --config edge.json (the EdgeConfig schema)
   audit      Re-derive the log from the stored rows and compare it with every checkpoint and anchor:
              --data-dir ./data [--rpc <URL>] (exit 1 on any finding, each with its leaf index)
+  reexecute  Re-run derived events on their proven frames, apart from the cloud's verdict (exit 1 on a mismatch):
+             fieldproof reexecute --cloud <URL> --trust <keys.json> (--event <ID> | --device <ID>)
   witness    Run one consortium member's witness (C2SP tlog-witness): --name --trust keys.json --log-url
 `;
 
@@ -98,6 +100,10 @@ async function main(argv: string[]): Promise<number> {
     case 'witness': {
       const { runWitness } = await import('./commands/witness.ts');
       return runWitness(rest, write);
+    }
+    case 'reexecute': {
+      const { runReexecute } = await import('./commands/reexecute.ts');
+      return runReexecute(rest, write);
     }
     case 'simulate': {
       const { runSimulate } = await import('./commands/simulate.ts');

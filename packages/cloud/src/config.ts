@@ -118,6 +118,24 @@ export const CloudConfigSchema = z
         quarantinePayloadBytesMax: 65_536,
         pageSizeMax: 1_000,
       }),
+    /** Re-execution of the derived events edges send (docs/edge-computation-verified.md). */
+    events: z
+      .object({
+        /** How often the worker looks for events due for a check. */
+        checkIntervalMs: z.number().int().min(10).default(1_000),
+        /** Most events checked per round. */
+        checksPerRoundMax: z.number().int().min(1).max(10_000).default(200),
+        /** Checks of an event whose frames are not all logged yet before it is recorded frames_missing. */
+        frameWaitAttemptsMax: z.number().int().min(1).max(1_000).default(30),
+        /** First wait before looking for missing frames again; doubles per attempt. */
+        frameWaitRetryMs: z.number().int().min(10).default(2_000),
+        /** Longest wait between two looks. */
+        frameWaitRetryMaxMs: z.number().int().min(10).default(60_000),
+        /** Organisation whose officers see edge-computation alerts (until tenants map edges to banks). */
+        alertOrganisationId: z.string().min(1).max(128).default('platform'),
+      })
+      .strict()
+      .prefault({}),
     /**
      * The EVM consortium chain to anchor final checkpoints to (Besu, FISCO BCOS 3.9+, Quorum, or a
      * local Anvil). Omitted: `chain: none`, checkpoints are not anchored (the start-up says so).

@@ -2,6 +2,7 @@ import type { BulkVerifier, CryptoSuiteName, Signer } from '@fieldproof/protocol
 import type { Logger } from 'pino';
 import type { CloudAlertStore } from './alerts/kysely-alert-store.ts';
 import type { CloudConfig } from './config.ts';
+import type { EventStore } from './events/kysely-event-store.ts';
 import type { LogSequencer } from './log/log-sequencer.ts';
 import type { AnchorStore, CloudStore, CosignatureStore } from './storage/cloud-store.ts';
 
@@ -26,4 +27,6 @@ export interface CloudContext {
   anchors?: { store: AnchorStore; chainId: number; contractAddress: string };
   /** Alerts (finance's AlertStore on the cloud store): raise with finance's raiseAlerts, list, act on. */
   alerts: CloudAlertStore;
+  /** Derived events from edges and their re-execution verdicts. */
+  events: EventStore;
 }

@@ -9,6 +9,7 @@ import {
   CodedError,
   createTlsFetch,
   type DecisionLog,
+  defaultEventRegistry,
   FieldproofError,
   inlineVerifier,
   keyPairSigner,
@@ -24,6 +25,7 @@ import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
 import type { CloudContext } from './context.ts';
 import { createDecisionLog } from './decisions/create-decision-log.ts';
+import { createKyselyEventStore } from './events/kysely-event-store.ts';
 import { financeErrorStatus } from './finance/finance-error-status.ts';
 import { type CloudFinance, type StartFinanceOptions, startFinance } from './finance/start-finance.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
@@ -32,6 +34,7 @@ import { openLogSequencer } from './log/log-sequencer.ts';
 import { alertRoutes } from './routes/alert-routes.ts';
 import { consistencyRoutes } from './routes/consistency-routes.ts';
 import { decisionRoutes } from './routes/decision-routes.ts';
+import { eventRoutes } from './routes/event-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
@@ -43,6 +46,7 @@ import { openSqliteCloudStore } from './storage/sqlite/open-sqlite-cloud-store.t
 import { storeUnavailableError } from './storage/store-unavailable.ts';
 import { publishCheckpoint, startCheckpointer } from './workers/checkpointer.ts';
 import { type Cosigner, startCosigner } from './workers/cosigner.ts';
+import { type EventReexecutor, startEventReexecutor } from './workers/event-reexecutor.ts';
 
 /** Collaborators supplied by the hosting process. */
 export interface StartCloudOptions {
@@ -74,6 +78,8 @@ export interface CloudServer {
   finance: CloudFinance;
   /** The worker that sends checkpoints to the configured witnesses (idle without witnesses). */
   cosigner: Cosigner;
+  /** The worker that re-executes the derived events edges send. */
+  reexecutor: EventReexecutor;
   /** Sign a checkpoint now if the log grew. */
   checkpointNow(): Promise<number | undefined>;
   /** Stop the listener and workers, sign a last checkpoint, close the store. */
@@ -136,6 +142,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     clock: options.clock ?? Date.now,
     cosignatures: store,
     alerts: createKyselyAlertStore(store),
+    events: createKyselyEventStore(store),
   };
   const decisions = store;
   const expectedToken = Buffer.from(adminToken);
@@ -203,6 +210,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     {
       store,
       suite: config.suite,
+      events: context.events,
       decisionLog,
       clock: context.clock,
       log: log.child({ module: 'finance' }),
@@ -212,6 +220,8 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   );
   await tileRoutes(app, context);
   await alertRoutes(app, context, context.alerts, requireAdmin);
+  const reexecutor = startEventReexecutor(context, defaultEventRegistry);
+  await eventRoutes(app, context, () => reexecutor.trigger());
   const cosigner = startCosigner(
     context,
     config.clientTls ? { fetch: createTlsFetch(readTlsFiles(config.clientTls)) } : {},
@@ -242,6 +252,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     await finance.stop();
     await checkpointer.stop();
     await cosigner.stop();
+    await reexecutor.stop();
     await anchorer?.stop();
     await store.close();
     throw error;
@@ -256,6 +267,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     context,
     finance,
     cosigner,
+    reexecutor,
     checkpointNow: async () => {
       const size = await publishCheckpoint(context);
       if (size !== undefined) cosigner.trigger();
@@ -266,6 +278,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
       await finance.stop();
       await checkpointer.stop();
       await cosigner.stop();
+      await reexecutor.stop();
       await anchorer?.stop();
       await store.close();
     },

@@ -15,6 +15,7 @@ import { type EdgeConfigInput, keylessDeviceIds, parseEdgeConfig } from './confi
 import type { AcquisitionDeviceStatus, EdgeContext, EdgeEvents, EdgeExtension } from './context.ts';
 import { createBatchExtension } from './extensions/batch.ts';
 import { createDeriveExtension } from './extensions/derive.ts';
+import { createEventUplinkExtension } from './extensions/event-uplink.ts';
 import { createHttpIntakeExtension } from './extensions/http-intake.ts';
 import { createModbusPollExtension } from './extensions/modbus-poll.ts';
 import { createMqttIntakeExtension } from './extensions/mqtt-intake.ts';
@@ -113,6 +114,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
   const deriveExtension = createDeriveExtension(context);
   const batchExtension = createBatchExtension(context);
   const uplinkExtension = createUplinkExtension(context);
+  const eventUplinkExtension = createEventUplinkExtension(context);
   const status = (): EdgeStatus => {
     const totals = store.totals();
     const outbox = store.outboxStats();
@@ -149,6 +151,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
     deriveExtension,
     batchExtension,
     uplinkExtension,
+    eventUplinkExtension,
     mqttExtension,
     httpExtension,
     modbusExtension,
@@ -179,6 +182,7 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       deriveExtension.drain();
       batchExtension.flush();
       await uplinkExtension.idle();
+      await eventUplinkExtension.idle();
     },
     async stop() {
       // Close the intakes first, then verify, seal and (briefly) uplink what they let in, so a
@@ -190,10 +194,16 @@ export async function startEdgeGateway(input: EdgeConfigInput, options: StartEdg
       deriveExtension.drain();
       batchExtension.flush();
       await Promise.race([
-        uplinkExtension.idle(),
+        Promise.all([uplinkExtension.idle(), eventUplinkExtension.idle()]),
         new Promise((resolve) => setTimeout(resolve, config.stopFlushTimeoutMs).unref()),
       ]);
-      for (const extension of [uplinkExtension, batchExtension, deriveExtension, verifyExtension]) {
+      for (const extension of [
+        eventUplinkExtension,
+        uplinkExtension,
+        batchExtension,
+        deriveExtension,
+        verifyExtension,
+      ]) {
         if (started.includes(extension)) await extension.stop();
         context.log.debug({ extension: extension.name }, 'extension stopped');
       }

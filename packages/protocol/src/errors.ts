@@ -57,6 +57,18 @@ export const ErrorCodes = {
   },
   decision_conflict: { status: 409, summary: 'A different decision with the same decisionId was recorded before.' },
   decision_not_found: { status: 404, summary: 'No decision with that id is recorded.' },
+  // Derived events (edge → cloud, POST /v1/events).
+  events_malformed: {
+    status: 400,
+    summary:
+      'The events upload, or one event in it, does not match the schema (or names another hash suite than the log).',
+  },
+  events_signature_invalid: {
+    status: 422,
+    summary: 'The events upload signature does not verify against the edge key.',
+  },
+  event_conflict: { status: 409, summary: 'A different event with the same eventId was stored before.' },
+  event_not_found: { status: 404, summary: 'No event with that id is stored.' },
   // API.
   request_invalid: { status: 400, summary: 'The request does not match the API schema.' },
   unauthorized: { status: 401, summary: 'Missing or wrong credentials.' },

@@ -1,4 +1,5 @@
 import { type Alert, type AlertAction, type AlertStore, applyAlertAction, RiskError } from '@fieldproof/finance';
+import type { Decision } from '@fieldproof/protocol';
 
 /** Where the alert is and what time it is. */
 export interface ActOnAlertDependencies {
@@ -6,6 +7,8 @@ export interface ActOnAlertDependencies {
   store: AlertStore;
   /** UTC ms. */
   clock: () => number;
+  /** Records a resolve's `alert.resolved` decision in the log (when the action names a decisionId). */
+  appendDecision?: (decision: Decision) => Promise<{ decisionId: string; logIndex: number }>;
 }
 
 /** An officer's action on one alert, with an optional note written first. */
@@ -24,13 +27,16 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export interface ActOnAlertResult {
   /** The alert after the action. */
   alert: Alert;
+  /** The logged `alert.resolved` decision, when a resolve named a decisionId. */
+  decision?: { decisionId: string; logIndex: number };
 }
 
 /**
  * Apply an officer's action (and its note) to a stored alert with finance's lifecycle
  * (applyAlertAction) and store the result once. Throws RiskError `alert_not_found`,
  * `alert_transition_invalid` (e.g. resolving an open alert), `alert_note_invalid`,
- * `alert_assignee_invalid`; nothing is stored on a refusal.
+ * `alert_assignee_invalid`; nothing is stored on a refusal. A resolve with a `decisionId` logs the
+ * `alert.resolved` decision (appendDecision) before storing the alert.
  */
 export async function actOnAlert(
   dependencies: ActOnAlertDependencies,
@@ -50,7 +56,16 @@ export async function actOnAlert(
       text: parameters.note,
     }).alert;
   }
-  alert = applyAlertAction(alert, { ...parameters.action, atMs } as AlertAction).alert;
-  await dependencies.store.put(alert);
-  return { alert };
+  const applied = applyAlertAction(alert, { ...parameters.action, atMs } as AlertAction);
+  // The decision is logged before the alert is stored: a log that says "resolved" for an alert
+  // still open is visible and retried; the reverse would lose the decision.
+  let decision: ActOnAlertResult['decision'];
+  if (applied.decision) {
+    if (!dependencies.appendDecision)
+      throw new Error('invariant violated: a resolve with a decisionId needs a decision log');
+    const logged = await dependencies.appendDecision(applied.decision);
+    decision = { decisionId: logged.decisionId, logIndex: logged.logIndex };
+  }
+  await dependencies.store.put(applied.alert);
+  return decision ? { alert: applied.alert, decision } : { alert: applied.alert };
 }

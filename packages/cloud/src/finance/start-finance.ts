@@ -1,6 +1,7 @@
 import type { CryptoSuiteName, DecisionLog } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { EventStore } from '../events/kysely-event-store.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
 import { loadDemoSupplyChain } from './demo/load-demo-supply-chain.ts';
 import {
@@ -60,6 +61,8 @@ export async function startFinance(
   parameters: {
     store: CloudStore;
     suite: CryptoSuiteName;
+    /** The events edges send, with their re-execution verdicts (accepted stock movements are applied). */
+    events?: EventStore;
     decisionLog: DecisionLog;
     clock: () => number;
     log: Logger;
@@ -81,6 +84,7 @@ export async function startFinance(
   const follower = startStockMovementFollower(services, parameters.store, {
     intervalMs: options.followIntervalMs ?? 2_000,
     suite: parameters.suite,
+    ...(parameters.events ? { events: parameters.events } : {}),
   });
   const deliverer = startWebhookDeliverer(
     { webhooks: services.webhooks, clock: parameters.clock, log: parameters.log },

@@ -36,6 +36,7 @@ afterAll(async () => {
 interface Answer {
   alerts: Alert[];
   alert: Alert;
+  decision?: { decisionId: string; logIndex: number };
   nextCursor?: string;
   error: { code: string };
 }
@@ -111,5 +112,20 @@ describe('alert routes', () => {
     expect(
       (await call('POST', '/v1/alerts/alert-2/notes', { actorId: 'officer-7', text: '   ' })).body.error.code,
     ).toBe('alert_note_invalid');
+  });
+
+  it('logs the alert.resolved decision when a resolve names a decisionId', async () => {
+    await call('POST', '/v1/alerts/alert-3/acknowledge', { actorId: 'officer-7' });
+    const resolved = await call('POST', '/v1/alerts/alert-3/resolve', {
+      actorId: 'officer-7',
+      resolution: 'device back online',
+      decisionId: 'resolve-alert-3',
+    });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.decision).toMatchObject({ decisionId: 'resolve-alert-3' });
+    const logged = (await (await fetch(`${cloud.url}/v1/decisions/resolve-alert-3`)).json()) as {
+      decision: { type: string; details: { alertId: string } };
+    };
+    expect(logged.decision).toMatchObject({ type: 'alert.resolved', details: { alertId: 'alert-3' } });
   });
 });

@@ -1,10 +1,11 @@
 import { RiskError } from '@fieldproof/finance';
-import { IdSchema } from '@fieldproof/protocol';
+import { type Decision, IdSchema } from '@fieldproof/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { actOnAlert } from '../alerts/act-on-alert.ts';
 import { alertListLimitMax, type CloudAlertStore, decodeAlertCursor } from '../alerts/kysely-alert-store.ts';
 import type { CloudContext } from '../context.ts';
+import { appendDecision } from '../decisions/append-decision.ts';
 
 const ListQuery = z
   .object({
@@ -28,7 +29,9 @@ const Actor = z.string().min(1).max(256);
 const Note = z.string().min(1).max(4_000);
 const AcknowledgeBody = z.object({ actorId: Actor, assigneeId: Actor.optional(), note: Note.optional() }).strict();
 const AssignBody = z.object({ actorId: Actor, assigneeId: Actor, note: Note.optional() }).strict();
-const ResolveBody = z.object({ actorId: Actor, resolution: Note, note: Note.optional() }).strict();
+const ResolveBody = z
+  .object({ actorId: Actor, resolution: Note, note: Note.optional(), decisionId: IdSchema.optional() })
+  .strict();
 const NoteBody = z.object({ actorId: Actor, text: Note }).strict();
 const Params = z.object({ id: IdSchema }).strict();
 
@@ -44,7 +47,8 @@ function sendRiskError(reply: FastifyReply, error: unknown) {
 /**
  * The alert API (admin token until roles land): GET /v1/alerts (filters state, severity, rule,
  * subjectId, organisationId; `limit` and `cursor` pages, newest first), GET /v1/alerts/:id,
- * POST /v1/alerts/:id/acknowledge | assign | resolve (each with an optional `note`) and
+ * POST /v1/alerts/:id/acknowledge | assign | resolve (each with an optional `note`; resolve with a
+ * `decisionId` also logs the `alert.resolved` decision and answers its log index) and
  * /v1/alerts/:id/notes. A refused transition answers its RiskError code (409 alert_transition_invalid).
  */
 export async function alertRoutes(
@@ -73,7 +77,11 @@ export async function alertRoutes(
     if (!alert) return reply.code(404).send({ error: { code: 'alert_not_found', message: `no alert ${id}` } });
     return { alert };
   });
-  const dependencies = { store: alerts, clock: context.clock };
+  const dependencies = {
+    store: alerts,
+    clock: context.clock,
+    appendDecision: (decision: Decision) => appendDecision(context, { decision }),
+  };
   app.post('/v1/alerts/:id/acknowledge', async (request, reply) => {
     requireAdmin(request.headers.authorization);
     const { id } = Params.parse(request.params);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { findFinalCheckpoint } from '../log/find-final-checkpoint.ts';
+import { eventMetricFamilies } from './event-routes.ts';
 
 const QuarantineQuery = z
   .object({
@@ -82,6 +83,7 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
       },
       { name: 'fieldproof_devices', help: 'Registered devices.', type: 'gauge', samples: [{ value: totals.devices }] },
       { name: 'fieldproof_edges', help: 'Registered edges.', type: 'gauge', samples: [{ value: totals.edges }] },
+      ...(await eventMetricFamilies(context.events)),
     ]);
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
   });

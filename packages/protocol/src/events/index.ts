@@ -8,4 +8,5 @@ export * from './detect-device-health.ts';
 export * from './detect-geofence-crossings.ts';
 export * from './detect-production-runs.ts';
 export * from './event-registry.ts';
+export * from './event-upload.ts';
 export * from './reexecute-event.ts';

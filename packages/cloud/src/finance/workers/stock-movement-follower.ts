@@ -1,12 +1,14 @@
 import {
   type CryptoSuiteName,
   type DerivedEvent,
+  DerivedEventSchema,
   DeriveStockMovementsParametersSchema,
   defaultEventRegistry,
   deriveEvents,
   eventFunctionKey,
   SignedFrameSchema,
 } from '@fieldproof/protocol';
+import type { EventStore } from '../../events/kysely-event-store.ts';
 import type { CloudStore } from '../../storage/cloud-store.ts';
 import { applyStockMovementEvents } from '../apply-stock-movement-events.ts';
 import type { FinanceServices } from '../finance-services.ts';
@@ -32,7 +34,7 @@ export interface StockMovementFollower {
 export function startStockMovementFollower(
   services: FinanceServices,
   store: CloudStore,
-  options: { intervalMs: number; suite: CryptoSuiteName },
+  options: { intervalMs: number; suite: CryptoSuiteName; events?: EventStore },
 ): StockMovementFollower {
   const definition = defaultEventRegistry.get(eventFunctionKey('derive-stock-movements', 1));
   if (!definition) throw new Error('derive-stock-movements@1 is not registered');
@@ -45,6 +47,28 @@ export function startStockMovementFollower(
     if (recent.length === 0) return 0;
     const newest = Math.max(...recent.map((row) => row.device_time_ms));
     if (newest > (services.deviceLastSeenAtMs.get(deviceId) ?? 0)) services.deviceLastSeenAtMs.set(deviceId, newest);
+    // Movements before the device's lots were pledged are not theirs.
+    const lots = await services.collateral.findActiveLotsByDevice(deviceId);
+    const pledgedAtMs = Math.min(...lots.map((lot) => lot.pledgedAtMs));
+    // An edge that derives this device's movements sends them (POST /v1/events): apply those the
+    // cloud's re-execution matched, and derive nothing here, so one movement is never applied twice.
+    if (options.events) {
+      const sent = await options.events.list({ deviceId, type: 'stock.movement', limit: 1 });
+      if (sent.events.length > 0) {
+        const matched = await options.events.list({
+          deviceId,
+          type: 'stock.movement',
+          checkStatus: 'matched',
+          limit: 100,
+        });
+        const accepted = matched.events
+          .map((row) => DerivedEventSchema.parse(JSON.parse(row.body)))
+          .filter((event) => event.endTimeMs > pledgedAtMs)
+          .sort((a, b) => a.endTimeMs - b.endTimeMs);
+        if (accepted.length > 0) await applyStockMovementEvents(services, { events: accepted });
+        return accepted.length;
+      }
+    }
     const frames = [];
     for (const row of recent) {
       const stored = await store.frame(row.id);
@@ -53,9 +77,6 @@ export function startStockMovementFollower(
       if (signed.success) frames.push({ id: row.id, frame: signed.data.frame });
     }
     const { events } = deriveEvents({ definition, parameters, suite: options.suite, deviceId, frames });
-    // Movements before the device's lots were pledged are not theirs.
-    const lots = await services.collateral.findActiveLotsByDevice(deviceId);
-    const pledgedAtMs = Math.min(...lots.map((lot) => lot.pledgedAtMs));
     const since = Math.max(appliedUntilMs.get(deviceId) ?? 0, pledgedAtMs);
     const fresh: DerivedEvent[] = events.filter((event) => event.endTimeMs > since);
     if (fresh.length === 0) return 0;
