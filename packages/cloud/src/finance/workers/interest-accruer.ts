@@ -30,7 +30,7 @@ export function startInterestAccruer(services: FinanceServices, options: { inter
         for (const loanId of services.disbursedLoanIds) {
           for (let step = 0; step < accrualDaysPerRunMax; step++) {
             const loan = await services.loans.getLoan(loanId);
-            if (!loan || loan.state !== 'disbursed' || !loan.accrual || loan.accrual.nextDayIndex >= today) break;
+            if (loan?.state !== 'disbursed' || !loan.accrual || loan.accrual.nextDayIndex >= today) break;
             await accrueInterest(
               { loanStore: services.loans, journalStore: services.journal },
               { loanId, dayMs: loan.accrual.nextDayIndex * dayMs },
