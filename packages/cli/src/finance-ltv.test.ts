@@ -22,65 +22,84 @@ import {
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch, postJson } from '../_test/build-batch.ts';
+import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../_test/postgres.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'fieldproof-finance-ltv-'));
-const secret = 'risk-desk-secret-0123456789';
-let cloud: CloudServer;
-let receiver: Server;
-const received: { headers: IncomingHttpHeaders; body: string; status: number }[] = [];
+// The same story on each cloud store: SQLite (embedded) and PostgreSQL (scale-out).
+const postgresUp = await postgresAvailable();
+const backends = [
+  { name: 'sqlite', up: true },
+  { name: 'postgres', up: postgresUp },
+] as const;
 
-beforeAll(async () => {
-  cloud = await startCloudServer(
-    { dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 50 },
-    {
-      finance: {
-        settings: { sweepIntervalMs: 200, offlineAfterMs: 3_600_000 },
-        webhooks: { pollIntervalMs: 50, backoffBaseMs: 100 },
-        // The test hands the derived events over itself.
-        followIntervalMs: 3_600_000,
+describe.each(backends)('loan-to-value on the real stack, $name store', (backend) => {
+  if (!backend.up) {
+    it.skip('needs PostgreSQL', () => {});
+    return;
+  }
+  const schema = freshSchemaName();
+  const root = mkdtempSync(join(tmpdir(), 'fieldproof-finance-ltv-'));
+  const secret = 'risk-desk-secret-0123456789';
+  let cloud: CloudServer;
+  let receiver: Server;
+  const received: { headers: IncomingHttpHeaders; body: string; status: number }[] = [];
+
+  beforeAll(async () => {
+    cloud = await startCloudServer(
+      {
+        dataDir: join(root, 'cloud'),
+        http: { port: 0 },
+        checkpointIntervalMs: 50,
+        ...(backend.name === 'postgres' ? { store: { kind: 'postgres' as const, url: postgresTestUrl, schema } } : {}),
       },
-    },
-  );
-  // A real receiver: refuses the first delivery (503), so the retry is exercised, then accepts.
-  receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const status = received.length === 0 ? 503 : 204;
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), status });
-      response.writeHead(status).end();
+      {
+        finance: {
+          settings: { sweepIntervalMs: 200, offlineAfterMs: 3_600_000 },
+          webhooks: { pollIntervalMs: 50, backoffBaseMs: 100 },
+          // The test hands the derived events over itself.
+          followIntervalMs: 3_600_000,
+        },
+      },
+    );
+    // A real receiver: refuses the first delivery (503), so the retry is exercised, then accepts.
+    receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const status = received.length === 0 ? 503 : 204;
+        received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+        response.writeHead(status).end();
+      });
     });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-});
-afterAll(async () => {
-  await cloud?.stop();
-  await new Promise((resolve) => receiver?.close(resolve));
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function call(method: string, path: string, body?: unknown, token = cloud.adminToken) {
-  const response = await fetch(`${cloud.url}${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      authorization: `Bearer ${token}`,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  afterAll(async () => {
+    await cloud?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+    rmSync(root, { recursive: true, force: true });
+    if (backend.name === 'postgres') await dropSchema(schema);
   });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
 
-const lines = {
-  pledgeRatioBasisPoints: 6_500,
-  warningBasisPoints: 7_000,
-  topUpBasisPoints: 8_000,
-  forcedSaleBasisPoints: 9_000,
-};
+  async function call(method: string, path: string, body?: unknown, token = cloud.adminToken) {
+    const response = await fetch(`${cloud.url}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        authorization: `Bearer ${token}`,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
 
-describe('loan-to-value on the real stack', () => {
+  const lines = {
+    pledgeRatioBasisPoints: 6_500,
+    warningBasisPoints: 7_000,
+    topUpBasisPoints: 8_000,
+    forcedSaleBasisPoints: 9_000,
+  };
+
   it('IoT stock movements move a pledged lot, a price fall crosses the warning line, the alert cites provable frames and reaches a webhook with a valid HMAC', async () => {
     const nowMs = Date.now();
     const startTimeMs = nowMs - 120_000;
