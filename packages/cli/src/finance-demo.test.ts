@@ -59,6 +59,18 @@ describe('the finance demo of npm start', () => {
     expect(outflow.evidence.filter((item) => item.kind === 'frame').length).toBeGreaterThan(3);
     const ring = found.find((alert) => alert.rule === 'circular_trade') as AlertView;
     expect(ring.evidence.map((item) => item.id).sort()).toEqual(['inv-ring-1', 'inv-ring-2', 'inv-ring-3']);
+    // The bank's book: one disbursed loan of each product, each with its journal entry.
+    for (const loanId of ['demo-loan-warehouse-1', 'demo-loan-receivables-ningbo', 'demo-loan-order-wuxi']) {
+      const response = await fetch(`${running.cloud.url}/v1/finance/loans/${loanId}`, {
+        headers: { authorization: `Bearer ${running.cloud.adminToken}` },
+      });
+      const view = (await response.json()) as {
+        loan: { state: string; product: string };
+        journalEntries: { transferId: string }[];
+      };
+      expect(view.loan.state).toBe('disbursed');
+      expect(view.journalEntries.map((entry) => entry.transferId)).toEqual([`${loanId}.disbursement`]);
+    }
     await running.stop();
     embedded = undefined;
 

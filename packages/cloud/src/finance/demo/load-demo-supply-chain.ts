@@ -3,6 +3,7 @@ import { CollateralError } from '@fieldproof/finance';
 import type { FinanceServices } from '../finance-services.ts';
 import { pledgeLot } from '../pledge-lot.ts';
 import { recordPrices } from '../record-prices.ts';
+import { loadDemoLoans } from './load-demo-loans.ts';
 
 /** The organisations of the demo chain, by role. */
 export const demoOrganisations = {
@@ -82,7 +83,8 @@ const invoice = (
  * two pledged lots under the demo site's load cells; and three planted problems the platform must
  * find by itself: the same coil also in another bank's book (a double pledge, from its register, checked by the sweep against ours), a ring of invoices
  * suzhou-metals → wuxi-steel-trading → jiangnan-ore → suzhou-metals (a circular trade), and goods
- * leaving warehouse 2 with no release order (the load cell's planted removal).
+ * leaving warehouse 2 with no release order (the load cell's planted removal); and the bank's
+ * loans, one of each product (loadDemoLoans).
  * Idempotent: a start that finds the demo lots in the store changes nothing.
  */
 export async function loadDemoSupplyChain(services: FinanceServices): Promise<LoadDemoSupplyChainResult> {
@@ -220,6 +222,7 @@ export async function loadDemoSupplyChain(services: FinanceServices): Promise<Lo
       if (!(error instanceof CollateralError && error.code === 'collateral_already_pledged')) throw error;
     }
   }
+  await loadDemoLoans(services, demoSites);
   services.log.info('demo supply chain loaded');
   return { status: 'loaded' };
 }
