@@ -71,7 +71,8 @@ export interface EmbeddedOptions {
   mutualTls?: boolean;
   /**
    * Load the finance demo (a steel supply chain, a bank, pledged lots under the load cells, planted
-   * problems) and plant a removal with no release order on load-cell-2 some 15 s after start.
+   * problems) and plant a removal with no release order on load-cell-2 some 15 s after start and a
+   * tamper switch on load-cell-1 some 20 s after.
    * Off by default here; `fieldproof start` turns it on.
    */
   financeDemo?: boolean;
@@ -254,6 +255,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     if (loadCell) {
       loadCell.simulatorOptions = { unauthorisedOutflowAtMs: Date.now() + 15_000, unauthorisedOutflowKg: 8_000 };
     }
+    // And someone opens the housing of the warehouse-1 load cell.
+    const tampered = devices.find((device) => device.deviceId === 'load-cell-1');
+    if (tampered) tampered.simulatorOptions = { tamperAtMs: Date.now() + 20_000 };
   }
   let edge: EdgeGateway;
   try {

@@ -26,7 +26,7 @@ async function alerts(running: Embedded): Promise<AlertView[]> {
 }
 
 describe('the finance demo of npm start', () => {
-  it('finds the planted double pledge, circular trade and goods leaving without a release order within 60 s, and starts again on the same folder', async () => {
+  it('finds the planted double pledge, circular trade, goods leaving without a release order and a tampered load cell within 60 s, and starts again on the same folder', async () => {
     const startedAtMs = Date.now();
     embedded = await startEmbedded({
       dataDir,
@@ -48,7 +48,10 @@ describe('the finance demo of npm start', () => {
         const outflow = list.find(
           (alert) => alert.rule === 'goods_left_without_release' && alert.subjectId === 'demo-lot-wh2-coil',
         );
-        return rules.has('double_pledge') && (rules.has('circular_trade') || rules.has('fictitious_trade')) && outflow
+        return rules.has('double_pledge') &&
+          (rules.has('circular_trade') || rules.has('fictitious_trade')) &&
+          rules.has('device_tampered') &&
+          outflow
           ? list
           : undefined;
       },

@@ -10,6 +10,7 @@ import {
 } from '@fieldproof/protocol';
 import type { EventStore } from '../../events/kysely-event-store.ts';
 import type { CloudStore } from '../../storage/cloud-store.ts';
+import { applyDeviceHealthEvents } from '../apply-device-health-events.ts';
 import { applyStockMovementEvents } from '../apply-stock-movement-events.ts';
 import type { FinanceServices } from '../finance-services.ts';
 
@@ -37,8 +38,12 @@ export function startStockMovementFollower(
   options: { intervalMs: number; suite: CryptoSuiteName; events?: EventStore },
 ): StockMovementFollower {
   const definition = defaultEventRegistry.get(eventFunctionKey('derive-stock-movements', 1));
-  if (!definition) throw new Error('derive-stock-movements@1 is not registered');
+  const healthDefinition = defaultEventRegistry.get(eventFunctionKey('detect-device-health', 1));
+  if (!definition || !healthDefinition)
+    throw new Error('derive-stock-movements@1 or detect-device-health@1 is not registered');
   const parameters = DeriveStockMovementsParametersSchema.parse({});
+  const healthParameters = healthDefinition.parametersSchema.parse({}) as Record<string, unknown>;
+  const healthAppliedUntilMs = new Map<string, number>();
   const appliedUntilMs = new Map<string, number>();
   let running: Promise<number> = Promise.resolve(0);
   let stopped = false;
@@ -66,6 +71,13 @@ export function startStockMovementFollower(
           .filter((event) => event.endTimeMs > pledgedAtMs)
           .sort((a, b) => a.endTimeMs - b.endTimeMs);
         if (accepted.length > 0) await applyStockMovementEvents(services, { events: accepted });
+        for (const type of ['device.tamper', 'device.offline']) {
+          const page = await options.events.list({ deviceId, type, checkStatus: 'matched', limit: 100 });
+          const healthEvents = page.events
+            .map((row) => DerivedEventSchema.parse(JSON.parse(row.body)))
+            .filter((event) => event.endTimeMs > pledgedAtMs);
+          if (healthEvents.length > 0) await applyDeviceHealthEvents(services, { events: healthEvents });
+        }
         return accepted.length;
       }
     }
@@ -77,6 +89,20 @@ export function startStockMovementFollower(
       if (signed.success) frames.push({ id: row.id, frame: signed.data.frame });
     }
     const { events } = deriveEvents({ definition, parameters, suite: options.suite, deviceId, frames });
+    // Tamper switches and offline gaps of the same frames (detect-device-health).
+    const health = deriveEvents({
+      definition: healthDefinition,
+      parameters: healthParameters,
+      suite: options.suite,
+      deviceId,
+      frames,
+    });
+    const healthSince = Math.max(healthAppliedUntilMs.get(deviceId) ?? 0, pledgedAtMs);
+    const freshHealth = health.events.filter((event) => event.endTimeMs > healthSince);
+    if (freshHealth.length > 0) {
+      await applyDeviceHealthEvents(services, { events: freshHealth });
+      healthAppliedUntilMs.set(deviceId, Math.max(...freshHealth.map((event) => event.endTimeMs)));
+    }
     const since = Math.max(appliedUntilMs.get(deviceId) ?? 0, pledgedAtMs);
     const fresh: DerivedEvent[] = events.filter((event) => event.endTimeMs > since);
     if (fresh.length === 0) return 0;
