@@ -7,8 +7,8 @@ import {
   splitClaim,
 } from '@fieldproof/finance';
 import { generateKeyPair, sign, verify } from '@fieldproof/protocol';
+import { disburseLoanStep } from '../disburse-loan-step.ts';
 import type { FinanceServices } from '../finance-services.ts';
-import { disburseLoanStep } from '../loan-operations.ts';
 
 const day = 86_400_000;
 

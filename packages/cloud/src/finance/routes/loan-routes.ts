@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
+import { applyLoan } from '../apply-loan.ts';
+import { approveLoanStep } from '../approve-loan-step.ts';
+import { assessLoanStep } from '../assess-loan-step.ts';
+import { disburseLoanStep } from '../disburse-loan-step.ts';
 import type { FinanceServices } from '../finance-services.ts';
-import {
-  applyLoan,
-  approveLoanStep,
-  assessLoanStep,
-  disburseLoanStep,
-  getLoanView,
-  repayLoanStep,
-} from '../loan-operations.ts';
+import { getLoanView } from '../loan-view.ts';
+import { repayLoanStep } from '../repay-loan-step.ts';
 import { scoreCredit } from '../score-credit.ts';
 import { jsonSafe } from './json-safe.ts';
 
