@@ -239,34 +239,94 @@ describe.each(financeBackends())('journal store contract on $name', (backend: Fi
     expect((await checkJournalBalance({ journalStore }, { currency: 'CNY' })).balanced).toBe(true);
   });
 
-  it('runs a transaction again when PostgreSQL finds it would not serialise, so both writers count', async (context) => {
+  it('runs a transaction again rather than deadlock when two transfers lock two accounts in opposite order', async (context) => {
     // Only PostgreSQL lets two transactions be open at once; SQLite and memory queue them.
     if (backend.name !== 'postgres') context.skip();
     await open('cash');
     await open('deposit');
     const runs = { a: 0, b: 0 };
-    let reads = 0;
-    let bothRead: () => void = () => {};
-    const barrier = new Promise<void>((resolve) => {
-      bothRead = resolve;
-    });
-    const moveOne = (label: 'a' | 'b') =>
+    const firstRead = { a: () => {}, b: () => {} };
+    const haveRead = {
+      a: new Promise<void>((resolve) => {
+        firstRead.a = resolve;
+      }),
+      b: new Promise<void>((resolve) => {
+        firstRead.b = resolve;
+      }),
+    };
+    // a locks cash then deposit, b deposit then cash, each after the other's first lock: b's second lock
+    // (below the one it holds) is tried without waiting, fails, and b runs again once a has committed.
+    const move = (label: 'a' | 'b', firstId: string, secondId: string, other: 'a' | 'b') =>
       journalStore.transact(async (t) => {
         runs[label] += 1;
-        const cash = (await t.getAccount('cash')) as Account;
-        const deposit = (await t.getAccount('deposit')) as Account;
+        const first = (await t.getAccount(firstId)) as Account;
         if (runs[label] === 1) {
-          reads += 1;
-          if (reads === 2) bothRead();
-          await barrier;
+          firstRead[label]();
+          await haveRead[other];
         }
+        const second = (await t.getAccount(secondId)) as Account;
+        const [cash, deposit] = firstId === 'cash' ? [first, second] : [second, first];
         await t.putAccount({ ...cash, debitsPostedMinor: cash.debitsPostedMinor + 1n });
         await t.putAccount({ ...deposit, creditsPostedMinor: deposit.creditsPostedMinor + 1n });
       });
-    await Promise.all([moveOne('a'), moveOne('b')]);
+    await Promise.all([move('a', 'cash', 'deposit', 'b'), move('b', 'deposit', 'cash', 'a')]);
     expect(runs.a + runs.b).toBe(3);
     expect(await account(journalStore, 'deposit')).toMatchObject({ creditsPostedMinor: 2n });
     expect(await account(journalStore, 'cash')).toMatchObject({ debitsPostedMinor: 2n });
+  });
+
+  it('lets concurrent transfers in both directions between two accounts all through, none starved', async () => {
+    await open('left');
+    await open('right');
+    const writer = (index: number, debitAccountId: string, creditAccountId: string) => async () => {
+      for (let step = 0; step < 15; step += 1) {
+        const { results } = await createTransfers(
+          { journalStore },
+          {
+            transfers: [
+              {
+                transferId: `w${index}-${step}`,
+                kind: 'single',
+                debitAccountId,
+                creditAccountId,
+                amountMinor: 1n,
+                currency: 'CNY',
+              },
+            ],
+            nowMs: startMs,
+          },
+        );
+        expect(results[0]?.status).toBe('created');
+      }
+    };
+    await Promise.all([
+      writer(1, 'left', 'right')(),
+      writer(2, 'right', 'left')(),
+      writer(3, 'left', 'right')(),
+      writer(4, 'right', 'left')(),
+    ]);
+    expect(await account(journalStore, 'left')).toMatchObject({ debitsPostedMinor: 30n, creditsPostedMinor: 30n });
+  });
+
+  it('takes turns on one transfer id: of two concurrent creations, one is created and one exists', async () => {
+    await open('cash');
+    await open('deposit');
+    const request: TransferRequest = {
+      transferId: 'once',
+      kind: 'single',
+      debitAccountId: 'cash',
+      creditAccountId: 'deposit',
+      amountMinor: 7n,
+      currency: 'CNY',
+    };
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => createTransfers({ journalStore }, { transfers: [request], nowMs: startMs })),
+    );
+    expect(outcomes.map(({ results }) => results[0]?.status).sort()).toEqual(['created', 'exists', 'exists']);
+    expect(await account(journalStore, 'deposit')).toMatchObject({ creditsPostedMinor: 7n });
+    // Two concurrent openings of one account: one creates, the other sees it (or is refused if it differs).
+    const opened = await Promise.all([open('new-1'), open('new-1')]);
+    expect(opened.map((result) => result.status).sort()).toEqual(['created', 'exists']);
   });
 });
 
