@@ -12,7 +12,7 @@ import type {
 import type { DecisionLog } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import { createKyselyAlertStore } from '../alerts/kysely-alert-store.ts';
-import type { CloudStore } from '../storage/cloud-store.ts';
+import type { CloudStore, DecisionStore } from '../storage/cloud-store.ts';
 import { openFinanceStores } from './stores/open-finance-stores.ts';
 import { createWebhookStore, type WebhookStore } from './webhooks/webhook-store.ts';
 
@@ -85,6 +85,8 @@ export interface FinanceServices {
   deviceLastSeenAtMs: Map<string, number>;
   /** Where decisions become log leaves with proof bundles. */
   decisionLog: DecisionLog;
+  /** The recorded decisions (to read a pledge's terms back). */
+  decisions: DecisionStore;
   /** Webhook subscriptions and deliveries. */
   webhooks: WebhookStore;
   /** Thresholds and timing. */
@@ -138,6 +140,7 @@ export function createFinanceServices(parameters: {
     priceDecisionByCommodity: new Map(),
     deviceLastSeenAtMs: new Map(),
     decisionLog: parameters.decisionLog,
+    decisions: parameters.store,
     webhooks: createWebhookStore(parameters.store),
     settings: { ...financeSettingsDefaults, ...parameters.settings },
     clock: parameters.clock,

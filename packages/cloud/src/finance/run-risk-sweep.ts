@@ -27,7 +27,16 @@ async function outstandingMinor(services: FinanceServices, lot: PledgedLot): Pro
     return loan.principalMinor - paid;
   }
   if (loan && (loan.state === 'closed' || loan.state === 'rejected')) return undefined;
-  return services.lotLoanAmountMinor.get(lot.lotId);
+  const known = services.lotLoanAmountMinor.get(lot.lotId);
+  if (known !== undefined) return known;
+  // Pledged before this start: the amount is in the logged pledge decision.
+  const pledge = await services.decisions.decisionById(lot.pledgeDecisionId);
+  const amount = pledge
+    ? (JSON.parse(pledge.body) as { details?: { loanAmountMinor?: unknown } }).details?.loanAmountMinor
+    : undefined;
+  if (typeof amount !== 'string' || !/^[0-9]{1,30}$/.test(amount)) return undefined;
+  services.lotLoanAmountMinor.set(lot.lotId, BigInt(amount));
+  return BigInt(amount);
 }
 
 /**

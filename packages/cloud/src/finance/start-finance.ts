@@ -1,8 +1,10 @@
 import type { CryptoSuiteName, DecisionLog } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { EventStore } from '../events/kysely-event-store.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
+import { storeKysely } from '../storage/store-kysely.ts';
 import { loadDemoSupplyChain } from './demo/load-demo-supply-chain.ts';
 import {
   createFinanceServices,
@@ -15,6 +17,7 @@ import { loanRoutes } from './routes/loan-routes.ts';
 import { partyFlowRoutes } from './routes/party-flow-routes.ts';
 import { riskRoutes } from './routes/risk-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
+import type { FinanceDatabase } from './stores/finance-database.ts';
 import { type InterestAccruer, startInterestAccruer } from './workers/interest-accruer.ts';
 import { type RiskSweeper, startRiskSweeper } from './workers/risk-sweeper.ts';
 import { type StockMovementFollower, startStockMovementFollower } from './workers/stock-movement-follower.ts';
@@ -78,6 +81,15 @@ export async function startFinance(
     ...(options.stores ? { stores: options.stores } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
   });
+  // The sites of lots pledged before this start, so the sweep and the follower see them again.
+  const { db } = storeKysely(parameters.store);
+  const sites = await (db as unknown as Kysely<FinanceDatabase>)
+    .selectFrom('finance_lot')
+    .select('site_id')
+    .distinct()
+    .where('status', '=', 'pledged')
+    .execute();
+  for (const row of sites) services.siteIds.add(row.site_id);
   if (options.demo) await loadDemoSupplyChain(services);
   const sweeper = startRiskSweeper(services);
   const accruer = startInterestAccruer(services, { intervalMs: 3_600_000 });
