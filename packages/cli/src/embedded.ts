@@ -88,6 +88,13 @@ export interface EmbeddedOptions {
   modbusPort?: number;
   /** Port of the demo OPC UA weighing indicator (0 = any free port, the default). */
   opcuaPort?: number;
+  /**
+   * Load the finance demo (a steel supply chain, a bank, pledged lots under the load cells, planted
+   * problems) and plant a removal with no release order on load-cell-2 some 15 s after start and a
+   * tamper switch on load-cell-1 some 20 s after.
+   * Off by default here; `fieldproof start` turns it on.
+   */
+  financeDemo?: boolean;
 }
 
 /** Device ids of the demo's keyless devices. */
@@ -252,7 +259,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         consoleDir: options.consoleDir ?? defaultConsoleDir,
         ...(tls ? { tls: await tls.listener('cloud', 'none'), clientTls: { caFile: tls.caFile } } : {}),
       },
-      { log: log.child({ service: 'cloud' }), verifier },
+      {
+        log: log.child({ service: 'cloud' }),
+        verifier,
+        ...(options.financeDemo ? { finance: { demo: true } } : {}),
+      },
     );
   } catch (error) {
     await broker.close();
@@ -329,6 +340,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     await verifier.close();
     await stopWitnesses();
     throw error;
+  }
+  if (options.financeDemo) {
+    // The planted problem: goods leave the warehouse-2 lot with no release order.
+    const loadCell = devices.find((device) => device.deviceId === 'load-cell-2');
+    if (loadCell) {
+      loadCell.simulatorOptions = { unauthorisedOutflowAtMs: Date.now() + 15_000, unauthorisedOutflowKg: 8_000 };
+    }
+    // And someone opens the housing of the warehouse-1 load cell.
+    const tampered = devices.find((device) => device.deviceId === 'load-cell-1');
+    if (tampered) tampered.simulatorOptions = { tamperAtMs: Date.now() + 20_000 };
   }
   let edge: EdgeGateway;
   try {

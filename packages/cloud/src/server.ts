@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   type BulkVerifier,
+  CodedError,
   createTlsFetch,
   type DecisionLog,
   defaultEventRegistry,
@@ -27,6 +28,8 @@ import { createDecisionLog } from './decisions/create-decision-log.ts';
 import { edgeHealthMetrics } from './edges/edge-health.ts';
 import { createEdgeOperationsStore } from './edges/edge-operations-store.ts';
 import { createKyselyEventStore } from './events/kysely-event-store.ts';
+import { financeErrorStatus } from './finance/finance-error-status.ts';
+import { type CloudFinance, type StartFinanceOptions, startFinance } from './finance/start-finance.ts';
 import { checkpointFinality } from './log/checkpoint-finality.ts';
 import { loadLogIdentity } from './log/load-log-identity.ts';
 import { openLogSequencer } from './log/log-sequencer.ts';
@@ -56,6 +59,8 @@ export interface StartCloudOptions {
   verifier?: BulkVerifier;
   /** Clock in UTC ms. */
   clock?: () => number;
+  /** Finance module settings, webhook timing and stores. */
+  finance?: StartFinanceOptions;
 }
 
 /** A running cloud server. */
@@ -72,6 +77,8 @@ export interface CloudServer {
   decisionLog: DecisionLog;
   /** Routes' and workers' shared context (for tests and the CLI). */
   context: CloudContext;
+  /** The finance module: its stores, price book and workers. */
+  finance: CloudFinance;
   /** The worker that sends checkpoints to the configured witnesses (idle without witnesses). */
   cosigner: Cosigner;
   /** The worker that re-executes the derived events edges send. */
@@ -167,6 +174,13 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
         .code(error.status)
         .send({ error: { code: error.code, message: error.message, details: error.details } });
     }
+    // The finance package's errors (CollateralError, LoanError …): their status or one by code.
+    const financeStatus = financeErrorStatus(error);
+    if (error instanceof CodedError && financeStatus !== undefined) {
+      return reply
+        .code(financeStatus)
+        .send({ error: { code: error.code, message: error.message, details: error.details } });
+    }
     if (error instanceof ZodError) {
       const issue = error.issues[0];
       return reply.code(400).send({
@@ -198,6 +212,19 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await consistencyRoutes(app, context);
   await decisionRoutes(app, context, decisions, requireAdmin);
   const decisionLog = createDecisionLog(context, decisions);
+  const finance = await startFinance(
+    app,
+    {
+      store,
+      suite: config.suite,
+      events: context.events,
+      decisionLog,
+      clock: context.clock,
+      log: log.child({ module: 'finance' }),
+      requireAdmin,
+    },
+    { ...options.finance, stores: { alerts: context.alerts, ...options.finance?.stores } },
+  );
   await tileRoutes(app, context);
   await alertRoutes(app, context, context.alerts, requireAdmin);
   const reexecutor = startEventReexecutor(context, defaultEventRegistry);
@@ -229,6 +256,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {
+    await finance.stop();
     await checkpointer.stop();
     await cosigner.stop();
     await reexecutor.stop();
@@ -244,6 +272,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     anchorer,
     decisionLog,
     context,
+    finance,
     cosigner,
     reexecutor,
     checkpointNow: async () => {
@@ -253,6 +282,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     },
     async stop() {
       await app.close();
+      await finance.stop();
       await checkpointer.stop();
       await cosigner.stop();
       await reexecutor.stop();

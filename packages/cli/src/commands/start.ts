@@ -51,6 +51,7 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
       log,
       tls: options.tls,
       mutualTls: options.mutualTls,
+      financeDemo: true,
     });
   } catch (error) {
     if (error instanceof PortInUseError) {

@@ -1,0 +1,138 @@
+import type { FastifyInstance } from 'fastify';
+import * as z from 'zod';
+import { applyLoan } from '../apply-loan.ts';
+import { approveLoanStep } from '../approve-loan-step.ts';
+import { assessLoanStep } from '../assess-loan-step.ts';
+import { disburseLoanStep } from '../disburse-loan-step.ts';
+import type { FinanceServices } from '../finance-services.ts';
+import { getLoanView } from '../loan-view.ts';
+import { repayLoanStep } from '../repay-loan-step.ts';
+import { scoreCredit } from '../score-credit.ts';
+import { jsonSafe } from './json-safe.ts';
+
+const idSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/);
+const minorSchema = z.string().regex(/^[0-9]{1,30}$/, 'a non-negative integer of minor units, as digits');
+const evidenceSchema = z
+  .object({ kind: z.enum(['frame', 'decision', 'document']), id: z.string().min(1).max(200) })
+  .strict();
+
+const ApplyBodySchema = z
+  .object({
+    loanId: idSchema,
+    borrowerId: idSchema,
+    lenderId: idSchema,
+    product: z.enum(['inventory_pledge', 'receivables', 'order']),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    principalMinor: minorSchema,
+    annualRateBasisPoints: z.number().int().min(0).max(10_000),
+    penaltyAnnualRateBasisPoints: z.number().int().min(0).max(10_000),
+    termMonths: z.number().int().min(1).max(120),
+    repaymentMethod: z.enum(['equal_instalments', 'equal_principal', 'interest_only_bullet']),
+    collateral: z
+      .object({
+        pledgeLotIds: z.array(idSchema).max(1_000).default([]),
+        claimId: idSchema.nullable().default(null),
+        orderIds: z.array(idSchema).max(1_000).default([]),
+      })
+      .strict(),
+    enteredById: idSchema,
+  })
+  .strict();
+const AssessBodySchema = z
+  .object({
+    assessorId: idSchema,
+    recommendation: z.enum(['recommend', 'decline']),
+    inputs: z.array(evidenceSchema).max(1_000).default([]),
+  })
+  .strict();
+const ApproveBodySchema = z.object({ approverId: idSchema }).strict();
+const DisburseBodySchema = z.object({ actorId: idSchema, firstDueAtMs: z.number().int().min(0) }).strict();
+const featureSchema = z.number().int().nullable().default(null);
+const ScoreBodySchema = z
+  .object({
+    borrowerId: idSchema,
+    features: z
+      .object({
+        yearsOperating: featureSchema,
+        overdueCount24Months: featureSchema,
+        relatedPartyFindings: featureSchema,
+        electricityIndex: featureSchema,
+        operatingRateBasisPoints: featureSchema,
+        stockTurnoverHundredths: featureSchema,
+        outputTrendBasisPoints: featureSchema,
+        onTimeDeliveryBasisPoints: featureSchema,
+        fourFlowConsistencyBasisPoints: featureSchema,
+      })
+      .strict(),
+    annualVerifiedSalesMinor: minorSchema,
+    collateralLendingValueMinor: minorSchema,
+    existingExposureMinor: minorSchema,
+    productCapMinor: minorSchema,
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    organisationId: idSchema,
+    actorId: idSchema,
+  })
+  .strict();
+const RepayBodySchema = z.object({ repaymentId: idSchema, amountMinor: minorSchema }).strict();
+
+/**
+ * Credit and loans: POST /v1/finance/credit/scores (score with reasons, a limit, a logged decision),
+ * POST /v1/finance/loans (apply), POST …/:loanId/assess, …/approve (maker ≠ checker),
+ * …/disburse, …/repayments, GET …/:loanId (the loan and its journal entries). Admin token.
+ */
+export async function loanRoutes(
+  app: FastifyInstance,
+  services: FinanceServices,
+  requireAdmin: (authorization: string | undefined) => void,
+): Promise<void> {
+  app.post('/v1/finance/credit/scores', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const body = ScoreBodySchema.parse(request.body);
+    const result = await scoreCredit(services, {
+      ...body,
+      annualVerifiedSalesMinor: BigInt(body.annualVerifiedSalesMinor),
+      collateralLendingValueMinor: BigInt(body.collateralLendingValueMinor),
+      existingExposureMinor: BigInt(body.existingExposureMinor),
+      productCapMinor: BigInt(body.productCapMinor),
+    });
+    return reply.code(201).send(jsonSafe(result));
+  });
+  app.post('/v1/finance/loans', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const body = ApplyBodySchema.parse(request.body);
+    const result = await applyLoan(services, { ...body, principalMinor: BigInt(body.principalMinor) });
+    return reply.code(result.status === 'created' ? 201 : 200).send(jsonSafe(result));
+  });
+  app.get<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const view = await getLoanView(services, request.params.loanId);
+    if (!view)
+      return reply.code(404).send({ error: { code: 'loan_not_found', message: `no loan ${request.params.loanId}` } });
+    return jsonSafe(view);
+  });
+  app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/assess', async (request) => {
+    requireAdmin(request.headers.authorization);
+    const body = AssessBodySchema.parse(request.body);
+    return jsonSafe(await assessLoanStep(services, { loanId: request.params.loanId, ...body }));
+  });
+  app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/approve', async (request) => {
+    requireAdmin(request.headers.authorization);
+    const body = ApproveBodySchema.parse(request.body);
+    return jsonSafe(await approveLoanStep(services, { loanId: request.params.loanId, ...body }));
+  });
+  app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/disburse', async (request) => {
+    requireAdmin(request.headers.authorization);
+    const body = DisburseBodySchema.parse(request.body);
+    return jsonSafe(await disburseLoanStep(services, { loanId: request.params.loanId, ...body }));
+  });
+  app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/repayments', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const body = RepayBodySchema.parse(request.body);
+    const result = await repayLoanStep(services, {
+      loanId: request.params.loanId,
+      repaymentId: body.repaymentId,
+      amountMinor: BigInt(body.amountMinor),
+    });
+    return reply.code(result.status === 'applied' ? 201 : 200).send(jsonSafe(result));
+  });
+}

@@ -1,0 +1,73 @@
+import { PartySchema, RelationshipSchema } from '@fieldproof/finance';
+import type { FastifyInstance } from 'fastify';
+import * as z from 'zod';
+import type { FinanceServices } from '../finance-services.ts';
+import { findFinanceFindings } from '../find-finance-findings.ts';
+import { flowRecordsPerImportMax, flowRecordTypes, importFlowRecords } from '../import-flow-records.ts';
+import { jsonSafe } from './json-safe.ts';
+
+const FlowImportBodySchema = z.union([
+  z.object({ csv: z.string().min(1).max(5_000_000) }).strict(),
+  z.object({ records: z.array(z.unknown()).min(1).max(flowRecordsPerImportMax) }).strict(),
+]);
+const RecordTypeSchema = z.enum(flowRecordTypes as [string, ...string[]]);
+const FindingsQuerySchema = z
+  .object({ organisationId: z.string().max(128).optional(), fromMs: z.coerce.number().int().min(0).optional() })
+  .strict();
+
+/**
+ * Parties and flows: POST /v1/finance/parties, POST /v1/finance/relationships, GET
+ * /v1/finance/parties (nodes and edges), POST /v1/finance/flows/:recordType (CSV or JSON, per-row
+ * errors), GET /v1/finance/findings (reconciliation, circular trades, related parties). Admin token.
+ */
+export async function partyFlowRoutes(
+  app: FastifyInstance,
+  services: FinanceServices,
+  requireAdmin: (authorization: string | undefined) => void,
+): Promise<void> {
+  app.post('/v1/finance/parties', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const party = PartySchema.parse(request.body);
+    await services.parties.putParty(party);
+    return reply.code(201).send(party);
+  });
+  app.post('/v1/finance/relationships', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const relationship = RelationshipSchema.parse(request.body);
+    const known = new Set((await services.parties.listParties()).map((party) => party.partyId));
+    for (const end of [relationship.fromPartyId, relationship.toPartyId]) {
+      if (!known.has(end)) {
+        return reply.code(404).send({ error: { code: 'party_unknown', message: `no party ${end}` } });
+      }
+    }
+    await services.parties.putRelationship(relationship);
+    return reply.code(201).send(relationship);
+  });
+  app.get('/v1/finance/parties', async (request) => {
+    requireAdmin(request.headers.authorization);
+    return {
+      parties: await services.parties.listParties(),
+      relationships: await services.parties.listRelationships(),
+    };
+  });
+  app.post<{ Params: { recordType: string } }>('/v1/finance/flows/:recordType', async (request, reply) => {
+    requireAdmin(request.headers.authorization);
+    const recordType = RecordTypeSchema.parse(request.params.recordType) as (typeof flowRecordTypes)[number];
+    const body = FlowImportBodySchema.parse(request.body);
+    const result = await importFlowRecords(
+      services,
+      'csv' in body ? { recordType, csv: body.csv } : { recordType, records: body.records },
+    );
+    return reply.code(result.errors.length === 0 ? 201 : 207).send(result);
+  });
+  app.get('/v1/finance/findings', async (request) => {
+    requireAdmin(request.headers.authorization);
+    const query = FindingsQuerySchema.parse(request.query);
+    return jsonSafe(
+      await findFinanceFindings(services, {
+        ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
+        ...(query.fromMs === undefined ? {} : { fromMs: query.fromMs }),
+      }),
+    );
+  });
+}

@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import type { RiskSweeper } from '../workers/risk-sweeper.ts';
+
+/**
+ * Risk: POST /v1/finance/risk/sweep (sweep now, answer what it found); the alerts it raises are
+ * served by /v1/alerts. Admin token.
+ */
+export async function riskRoutes(
+  app: FastifyInstance,
+  sweeper: RiskSweeper,
+  requireAdmin: (authorization: string | undefined) => void,
+): Promise<void> {
+  app.post('/v1/finance/risk/sweep', async (request) => {
+    requireAdmin(request.headers.authorization);
+    return sweeper.runOnce();
+  });
+}
