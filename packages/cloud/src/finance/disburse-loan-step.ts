@@ -44,6 +44,7 @@ export async function disburseLoanStep(
   );
   await services.decisionLog.append(result.decision);
   services.disbursedLoanIds.add(result.loan.loanId);
+  await services.state.watch('disbursed_loan', result.loan.loanId);
   return {
     loan: result.loan,
     journalEntries: await journalEntriesOf(services, result.loan),

@@ -13,6 +13,7 @@ import type { DecisionLog } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import { createKyselyAlertStore } from '../alerts/kysely-alert-store.ts';
 import type { CloudStore, DecisionStore } from '../storage/cloud-store.ts';
+import { createFinanceStateStore, type FinanceStateStore } from './finance-state-store.ts';
 import { openFinanceStores } from './stores/open-finance-stores.ts';
 import { createWebhookStore, type WebhookStore } from './webhooks/webhook-store.ts';
 
@@ -62,8 +63,10 @@ export interface FinanceServices {
   collateral: CollateralStore;
   /** Alerts. */
   alerts: AlertStore;
-  /** The price feed's records, newest last. */
+  /** The price feed's records, newest last (kept in `state` too, and loaded from it at start). */
   prices: PriceRecord[];
+  /** Finance state kept across restarts: price records and the workers' watch sets. */
+  state: FinanceStateStore;
   /**
    * Lots of other banks' registers (a consortium-shared register, an imported book): never in our
    * registry, which refuses the same goods twice, but checked against it by the sweep.
@@ -131,6 +134,7 @@ export function createFinanceServices(parameters: {
     collateral: stores.collateral ?? persisted.collateralStore,
     alerts: stores.alerts ?? createKyselyAlertStore(parameters.store),
     prices: [],
+    state: createFinanceStateStore(parameters.store),
     externalLots: [],
     siteIds: new Set(),
     lotLoanAmountMinor: new Map(),

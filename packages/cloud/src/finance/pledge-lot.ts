@@ -48,6 +48,7 @@ export async function pledgeLot(services: FinanceServices, parameters: PledgeLot
   services.siteIds.add(result.lot.siteId);
   services.lotLoanAmountMinor.set(result.lot.lotId, parameters.loanAmountMinor);
   services.monitoredOrganisationIds.add(result.lot.pledgorId);
+  await services.state.watch('monitored_organisation', result.lot.pledgorId);
   const appended = await services.decisionLog.append(result.decision);
   return { lot: result.lot, decisionId, logIndex: appended.logIndex, ltvBasisPoints: result.ltvBasisPoints };
 }

@@ -45,6 +45,7 @@ export async function recordPrices(
         .join('; '),
     },
   });
+  await services.state.addPrices(records, decisionId);
   for (const record of records) services.priceDecisionByCommodity.set(record.commodity, decisionId);
   services.prices.push(...records);
   services.prices.sort((a, b) => a.asOfMs - b.asOfMs);

@@ -88,6 +88,13 @@ export async function startFinance(
     .where('status', '=', 'pledged')
     .execute();
   for (const row of sites) services.siteIds.add(row.site_id);
+  // The price feed and the workers' watch sets, as they were at the last stop.
+  for (const { record, decisionId } of await services.state.latestPrices(services.settings.priceRecordsMax)) {
+    services.prices.push(record);
+    services.priceDecisionByCommodity.set(record.commodity, decisionId);
+  }
+  for (const id of await services.state.watched('disbursed_loan')) services.disbursedLoanIds.add(id);
+  for (const id of await services.state.watched('monitored_organisation')) services.monitoredOrganisationIds.add(id);
   if (options.demo) await loadDemoSupplyChain(services);
   const sweeper = startRiskSweeper(services);
   const accruer = startInterestAccruer(services, { intervalMs: 3_600_000 });
