@@ -4,16 +4,20 @@ import { join } from 'node:path';
 import { type CloudServer, startCloudServer } from '@fieldproof/cloud';
 import { verifyDecisionBundle, verifyFrameBundle } from '@fieldproof/ledger';
 import {
+  canonicalizeFrame,
   type DecisionProofBundle,
   frameIdOf,
   GENESIS_BATCH_HASH,
   generateKeyPair,
   type SignedFrame,
+  sign,
   type TrustFile,
   toBase64,
+  utf8,
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch, postJson } from '../_test/build-batch.ts';
+import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../_test/postgres.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 
 // The credit score's operating rate computed by the cloud from the power meter's logged frames.
@@ -25,8 +29,26 @@ const trace = JSON.parse(
   readFileSync(new URL('../../protocol/_test/traces/power-meter.json', import.meta.url), 'utf8'),
 ) as Trace;
 const dayMs = 86_400_000;
-const root = mkdtempSync(join(tmpdir(), 'fieldproof-credit-iot-'));
 const edgeKey = generateKeyPair('ed25519');
+// line-2: a meter without an energy counter: the trace's day-1 frames with only their power
+// reading, re-signed, and frames 40–43 left out (a 25-minute gap).
+const line2Key = generateKeyPair('ed25519');
+const line2Frames: SignedFrame[] = trace.frames
+  .filter((signed) => signed.frame.deviceTimeMs < Date.UTC(2026, 10, 23))
+  .filter((signed) => signed.frame.seq < 40 || signed.frame.seq > 43)
+  .map((signed) => {
+    const frame = {
+      ...signed.frame,
+      deviceId: 'line-2',
+      readings: signed.frame.readings.filter((reading) => reading.kind === 'power'),
+    };
+    return { frame, alg: 'ed25519', sig: toBase64(sign(line2Key, utf8(canonicalizeFrame(frame)))) } as SignedFrame;
+  });
+const postgresUp = await postgresAvailable();
+const backends = [
+  { name: 'sqlite', up: true },
+  { name: 'postgres', up: postgresUp },
+] as const;
 let cloud: CloudServer;
 
 interface ScoreAnswer {
@@ -79,20 +101,40 @@ const scoreBody = (iot: Record<string, unknown>, features = noFeatures) => ({
   iot: { powerMeterDeviceId: 'line-1', ratedDailyKwh: 1_000, runningThresholdBasisPoints: 3_000, fromMs, toMs, ...iot },
 });
 
-beforeAll(async () => {
-  cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 50 });
-  const admin = (path: string, body: unknown) => postJson(`${cloud.url}${path}`, body, cloud.adminToken);
-  await admin('/v1/edges', { edgeId: 'edge-1', alg: 'ed25519', publicKey: toBase64(edgeKey.publicKey) });
-  await admin('/v1/devices', { deviceId: 'line-1', alg: 'ed25519', publicKey: trace.publicKey, edgeId: 'edge-1' });
-  const { batch, frames } = buildBatch(edgeKey, 'edge-1', 0, GENESIS_BATCH_HASH, trace.frames);
-  await postJson(`${cloud.url}/v1/ingest/batches`, { batch, frames });
-});
-afterAll(async () => {
-  await cloud?.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+describe.each(backends)('POST /v1/finance/credit/scores with an iot block, $name store', (backend) => {
+  if (!backend.up) {
+    it.skip('needs PostgreSQL', () => {});
+    return;
+  }
+  const schema = freshSchemaName();
+  const root = mkdtempSync(join(tmpdir(), 'fieldproof-credit-iot-'));
+  beforeAll(async () => {
+    cloud = await startCloudServer({
+      dataDir: join(root, 'cloud'),
+      http: { port: 0 },
+      checkpointIntervalMs: 50,
+      ...(backend.name === 'postgres' ? { store: { kind: 'postgres' as const, url: postgresTestUrl, schema } } : {}),
+    });
+    const admin = (path: string, body: unknown) => postJson(`${cloud.url}${path}`, body, cloud.adminToken);
+    await admin('/v1/edges', { edgeId: 'edge-1', alg: 'ed25519', publicKey: toBase64(edgeKey.publicKey) });
+    await admin('/v1/devices', { deviceId: 'line-1', alg: 'ed25519', publicKey: trace.publicKey, edgeId: 'edge-1' });
+    await admin('/v1/devices', {
+      deviceId: 'line-2',
+      alg: 'ed25519',
+      publicKey: toBase64(line2Key.publicKey),
+      edgeId: 'edge-1',
+    });
+    const first = buildBatch(edgeKey, 'edge-1', 0, GENESIS_BATCH_HASH, trace.frames);
+    await postJson(`${cloud.url}/v1/ingest/batches`, { batch: first.batch, frames: first.frames });
+    const second = buildBatch(edgeKey, 'edge-1', 1, first.batchHash, line2Frames);
+    await postJson(`${cloud.url}/v1/ingest/batches`, { batch: second.batch, frames: second.frames });
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+    rmSync(root, { recursive: true, force: true });
+    if (backend.name === 'postgres') await dropSchema(schema);
+  });
 
-describe('POST /v1/finance/credit/scores with an iot block (SQLite store, the recorded power-meter trace)', () => {
   it('computes the operating rate from the logged frames, gives its reasons and cites provable frames', async () => {
     // By hand from the trace: split by UTC day of deviceTimeMs, kWh = last − first energy counter.
     const day1 = trace.frames.filter((signed) => signed.frame.deviceTimeMs < fromMs + dayMs);
@@ -155,6 +197,38 @@ describe('POST /v1/finance/credit/scores with an iot block (SQLite store, the re
     });
     const contribution = answer.body.score.contributions.find((entry) => entry.feature === 'operatingRateBasisPoints');
     expect(contribution?.value).toBe(9_000);
+  });
+
+  it('integrates power when a meter has no energy counter, adds nothing over a gap, and counts a silent day 0 kWh', async () => {
+    // By hand: each reading held for 5 min (1/12 h) until the next; the gap 39 → 44 (25 min) adds nothing.
+    let kwh = 0;
+    for (let i = 1; i < line2Frames.length; i++) {
+      const previous = line2Frames[i - 1] as SignedFrame;
+      const current = line2Frames[i] as SignedFrame;
+      if (current.frame.deviceTimeMs - previous.frame.deviceTimeMs > 15 * 60_000) continue;
+      kwh += (previous.frame.readings[0]?.value as number) / 12;
+    }
+    expect(line2Frames).toHaveLength(92);
+    expect(Math.floor(kwh)).toBe(149); // Σ kW ÷ 12 over 90 held readings (91 steps, one a gap) = 149.45 kWh
+    const answer = await call(
+      '/v1/finance/credit/scores',
+      scoreBody({ powerMeterDeviceId: 'line-2', ratedDailyKwh: 400, toMs: fromMs + 3 * dayMs }),
+    );
+    expect(answer.status).toBe(201);
+    const { iot } = answer.body;
+    expect(iot.days.map((day) => [day.kwh, day.source])).toEqual([
+      [Math.floor(kwh), 'power_integrated'],
+      [0, 'no_frames'],
+      [0, 'no_frames'],
+    ]);
+    // The rated 400 kWh × 30 % = 120 kWh floor: day 1 (149) runs, the two silent days do not.
+    expect([iot.runningDays, iot.powerDays]).toEqual([1, 3]);
+    expect(iot.citedFrameIds).toEqual([
+      frameIdOf('intl', line2Frames[0] as SignedFrame),
+      frameIdOf('intl', line2Frames.at(-1) as SignedFrame),
+    ]);
+    const contribution = answer.body.score.contributions.find((entry) => entry.feature === 'operatingRateBasisPoints');
+    expect(contribution?.value).toBe(3_333); // ⌊1 × 10,000 ÷ 3⌋
   });
 
   it('refuses a window over 92 days, a window not on UTC midnights, and an unknown meter', async () => {
