@@ -90,6 +90,8 @@ export interface FinanceServices {
   decisionLog: DecisionLog;
   /** The recorded decisions (to read a pledge's terms back). */
   decisions: DecisionStore;
+  /** The cloud store (its logged frames feed the credit score's IoT features). */
+  store: CloudStore;
   /** Webhook subscriptions and deliveries. */
   webhooks: WebhookStore;
   /** Thresholds and timing. */
@@ -145,6 +147,7 @@ export function createFinanceServices(parameters: {
     deviceLastSeenAtMs: new Map(),
     decisionLog: parameters.decisionLog,
     decisions: parameters.store,
+    store: parameters.store,
     webhooks: createWebhookStore(parameters.store),
     settings: { ...financeSettingsDefaults, ...parameters.settings },
     clock: parameters.clock,

@@ -48,9 +48,19 @@ const AssessBodySchema = z
 const ApproveBodySchema = z.object({ approverId: idSchema }).strict();
 const DisburseBodySchema = z.object({ actorId: idSchema, firstDueAtMs: z.number().int().min(0) }).strict();
 const featureSchema = z.number().int().nullable().default(null);
+const IotBlockSchema = z
+  .object({
+    powerMeterDeviceId: idSchema,
+    ratedDailyKwh: z.number().int().min(1).max(100_000_000),
+    runningThresholdBasisPoints: z.number().int().min(0).max(10_000),
+    fromMs: z.number().int().min(0),
+    toMs: z.number().int().min(0),
+  })
+  .strict();
 const ScoreBodySchema = z
   .object({
     borrowerId: idSchema,
+    iot: IotBlockSchema.optional(),
     features: z
       .object({
         yearsOperating: featureSchema,
@@ -88,8 +98,10 @@ export async function loanRoutes(
   app.post('/v1/finance/credit/scores', async (request, reply) => {
     requireAdmin(request.headers.authorization);
     const body = ScoreBodySchema.parse(request.body);
+    const { iot, ...rest } = body;
     const result = await scoreCredit(services, {
-      ...body,
+      ...rest,
+      ...(iot ? { iot } : {}),
       annualVerifiedSalesMinor: BigInt(body.annualVerifiedSalesMinor),
       collateralLendingValueMinor: BigInt(body.collateralLendingValueMinor),
       existingExposureMinor: BigInt(body.existingExposureMinor),
