@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import {
   createTlsFetch,
   type DerivedEvent,
@@ -8,6 +7,7 @@ import {
   signEventUpload,
 } from '@fieldproof/protocol';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
+import { createWakeableSleep, retryDelayMs } from '../uplink-pacing.ts';
 
 /** What the events uplink sent since start. */
 export interface EventUplinkStats {
@@ -34,25 +34,14 @@ export function createEventUplinkExtension(
 ): EdgeExtension & { idle(): Promise<void>; stats(): EventUplinkStats } {
   const { store, config, events, log, signer } = context;
   let stopped = false;
-  let wake: (() => void) | undefined;
+  const pacing = createWakeableSleep();
   let loop: Promise<void> | undefined;
   let failures = 0;
   const idleWaiters: (() => void)[] = [];
   const stats: EventUplinkStats = { uploadsSent: 0, eventsAccepted: 0, eventsDuplicate: 0, eventsRejected: {} };
   const send: FetchLike = config.cloud.tls ? createTlsFetch(readTlsFiles(config.cloud.tls)) : fetch;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
+  const { sleep } = pacing;
 
   async function sendOne(): Promise<boolean> {
     const rows = store.unsentEvents(eventsPerUploadMax);
@@ -103,8 +92,7 @@ export function createEventUplinkExtension(
         sent = await sendOne();
       } catch (error) {
         failures++;
-        const ceiling = Math.min(config.cloud.retryMaxMs, config.cloud.retryBaseMs * 2 ** Math.min(failures - 1, 20));
-        const delayMs = Math.floor(ceiling / 2 + randomInt(Math.max(1, Math.floor(ceiling / 2))));
+        const delayMs = retryDelayMs(config.cloud, failures);
         log.warn({ failures, retryInMs: delayMs }, `events uplink failed: ${(error as Error).message}`);
         await sleep(delayMs);
         continue;
@@ -116,7 +104,7 @@ export function createEventUplinkExtension(
     }
   }
 
-  const onDerived = () => wake?.();
+  const onDerived = () => pacing.wake();
 
   return {
     name: 'event-uplink',
@@ -127,7 +115,7 @@ export function createEventUplinkExtension(
       if (store.unsentEvents(1).length === 0) return Promise.resolve();
       return new Promise((resolve) => {
         idleWaiters.push(resolve);
-        wake?.();
+        pacing.wake();
       });
     },
     async start() {
@@ -137,7 +125,7 @@ export function createEventUplinkExtension(
     async stop() {
       stopped = true;
       events.off('derived', onDerived);
-      wake?.();
+      pacing.wake();
       await loop;
     },
   };

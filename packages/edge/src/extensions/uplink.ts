@@ -1,8 +1,8 @@
-import { randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlibConstants } from 'node:zlib';
 import { createTlsFetch, type FetchLike, readTlsFiles } from '@fieldproof/protocol';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
+import { createWakeableSleep, retryDelayMs } from '../uplink-pacing.ts';
 
 /**
  * The uplink extension: sends outbox batches to the cloud strictly in order. A batch leaves the
@@ -15,7 +15,7 @@ export function createUplinkExtension(
 ): EdgeExtension & { idle(): Promise<void>; stats(): UplinkStats } {
   const { store, config, events, log } = context;
   let stopped = false;
-  let wake: (() => void) | undefined;
+  const pacing = createWakeableSleep();
   let loop: Promise<void> | undefined;
   let failures = 0;
   const idleWaiters: (() => void)[] = [];
@@ -23,18 +23,7 @@ export function createUplinkExtension(
   // With cloud.tls the uplink trusts that CA (and presents this edge's certificate if given).
   const send: FetchLike = config.cloud.tls ? createTlsFetch(readTlsFiles(config.cloud.tls)) : fetch;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
+  const { sleep } = pacing;
 
   async function sendOne(): Promise<boolean> {
     const batch = store.nextUnsent();
@@ -84,8 +73,7 @@ export function createUplinkExtension(
         const batch = store.nextUnsent();
         const message = (error as Error).message;
         if (batch) store.markFailed(batch.batch_seq, message);
-        const ceiling = Math.min(config.cloud.retryMaxMs, config.cloud.retryBaseMs * 2 ** Math.min(failures - 1, 20));
-        const delayMs = Math.floor(ceiling / 2 + randomInt(Math.max(1, Math.floor(ceiling / 2))));
+        const delayMs = retryDelayMs(config.cloud, failures);
         log.warn({ batchSeq: batch?.batch_seq, failures, retryInMs: delayMs }, `uplink failed: ${message}`);
         await sleep(delayMs);
         continue;
@@ -97,7 +85,7 @@ export function createUplinkExtension(
     }
   }
 
-  const onBatched = () => wake?.();
+  const onBatched = () => pacing.wake();
 
   function encode(json: Buffer): Promise<Buffer> {
     switch (config.uplink.compression) {
@@ -126,7 +114,7 @@ export function createUplinkExtension(
       if (!store.nextUnsent()) return Promise.resolve();
       return new Promise((resolve) => {
         idleWaiters.push(resolve);
-        wake?.();
+        pacing.wake();
       });
     },
     async start() {
@@ -136,7 +124,7 @@ export function createUplinkExtension(
     async stop() {
       stopped = true;
       events.off('batched', onBatched);
-      wake?.();
+      pacing.wake();
       await loop;
     },
   };
