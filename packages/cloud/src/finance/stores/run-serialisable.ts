@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { FieldproofError } from '@fieldproof/protocol';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { FinanceDatabase, FinanceStoreDialect } from './finance-database.ts';
@@ -74,7 +75,7 @@ export async function runSerialisable<T>(
         );
       }
       // Exponential, jittered pause (capped at 200 ms) so that the transactions that collided do not collide again.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 2 ** attempt)));
+      await new Promise((resolve) => setTimeout(resolve, randomInt(Math.min(200, 2 ** attempt) + 1)));
     }
   }
 }
