@@ -30,6 +30,7 @@ const idField: { [T in FlowCsvRecordType]: keyof FlowCsvRecords[T] & string } = 
   goods_movement: 'goodsMovementId',
   payment: 'paymentId',
 };
+/** A record's main time is the first of these it has. */
 const timeFields = ['issuedAtMs', 'signedAtMs', 'windowStartMs', 'receivedAtMs', 'atMs', 'paidAtMs'];
 const partyFields = [
   'buyerOrganisationId',
@@ -43,6 +44,42 @@ const partyFields = [
   'carrierOrganisationId',
 ];
 
+/** A record's id, by its type's id field. Every FlowStore keys records by (type, id). */
+export function flowRecordId<T extends FlowCsvRecordType>(recordType: T, record: FlowCsvRecords[T]): string {
+  return String((record as Record<string, unknown>)[idField[recordType]]);
+}
+
+/** A record's main time, UTC ms (issued, signed, window start, received, at, paid: the first it has). */
+export function flowRecordTimeMs(record: object): number | undefined {
+  const fields = record as Record<string, unknown>;
+  return timeFields.map((field) => fields[field]).find((value): value is number => typeof value === 'number');
+}
+
+/** The organisations a record names (buyer, seller, payer, payee, depositor, warehouse, shipper, consignee, carrier), once each. */
+export function flowRecordOrganisationIds(record: object): string[] {
+  const fields = record as Record<string, unknown>;
+  return [...new Set(partyFields.map((field) => fields[field]).filter((id): id is string => typeof id === 'string'))];
+}
+
+/**
+ * A record's canonical text for the duplicate test: keys sorted, bigints tagged, undefined fields
+ * left out, so a record read back from any store compares equal to the one written.
+ */
+export function flowRecordFingerprint(value: unknown): string {
+  const sort = (item: unknown): unknown => {
+    if (typeof item === 'bigint') return `${item}n`;
+    if (Array.isArray(item)) return item.map(sort);
+    if (item === null || typeof item !== 'object') return item;
+    return Object.fromEntries(
+      Object.entries(item)
+        .filter(([, field]) => field !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, field]) => [key, sort(field)]),
+    );
+  };
+  return JSON.stringify(sort(value));
+}
+
 /** The error a store throws when a different record already holds the id. */
 export class FlowStoreConflictError extends Error {
   override name = 'FlowStoreConflictError';
@@ -51,16 +88,14 @@ export class FlowStoreConflictError extends Error {
 /** An in-memory {@link FlowStore} for embedded use and tests (records are kept as given; no I/O). */
 export function createMemoryFlowStore(): FlowStore {
   const tables = new Map<FlowCsvRecordType, Map<string, unknown>>();
-  const fingerprint = (record: unknown) =>
-    JSON.stringify(record, (_key, value) => (typeof value === 'bigint' ? `${value}n` : value));
   return {
     async put(recordType, record) {
       const table = tables.get(recordType) ?? new Map<string, unknown>();
       tables.set(recordType, table);
-      const id = String((record as Record<string, unknown>)[idField[recordType]]);
+      const id = flowRecordId(recordType, record);
       const existing = table.get(id);
       if (existing !== undefined) {
-        if (fingerprint(existing) === fingerprint(record)) return 'duplicate';
+        if (flowRecordFingerprint(existing) === flowRecordFingerprint(record)) return 'duplicate';
         throw new FlowStoreConflictError(`a different ${recordType} with id ${id} is already stored`);
       }
       table.set(id, structuredClone(record));
@@ -72,13 +107,10 @@ export function createMemoryFlowStore(): FlowStore {
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([, record]) => record as Record<string, unknown>)
         .filter((record) => {
-          if (
-            query.organisationId !== undefined &&
-            !partyFields.some((field) => record[field] === query.organisationId)
-          ) {
+          if (query.organisationId !== undefined && !flowRecordOrganisationIds(record).includes(query.organisationId)) {
             return false;
           }
-          const time = timeFields.map((field) => record[field]).find((value) => typeof value === 'number') as number;
+          const time = flowRecordTimeMs(record) as number;
           if (query.fromMs !== undefined && time < query.fromMs) return false;
           if (query.toMs !== undefined && time >= query.toMs) return false;
           return true;

@@ -4,52 +4,15 @@ import {
   type FlowRecordQuery,
   type FlowStore,
   FlowStoreConflictError,
+  flowRecordFingerprint,
+  flowRecordId,
+  flowRecordOrganisationIds,
+  flowRecordTimeMs,
 } from '@fieldproof/finance';
 import { assert } from '@fieldproof/protocol';
 import type { Kysely } from 'kysely';
 import { decodeDocument, encodeDocument } from './finance-codec.ts';
 import type { FinanceDatabase, FinanceStoreDialect } from './finance-database.ts';
-
-// The same id, time and party fields as the in-memory FlowStore (finance/src/flows/flow-store.ts);
-// the contract test runs both stores on the same records to keep them in step.
-const idField: { [T in FlowCsvRecordType]: keyof FlowCsvRecords[T] & string } = {
-  purchase_order: 'purchaseOrderId',
-  contract: 'contractId',
-  invoice: 'invoiceId',
-  shipment: 'shipmentId',
-  warehouse_receipt: 'warehouseReceiptId',
-  goods_movement: 'goodsMovementId',
-  payment: 'paymentId',
-};
-/** A record's main time is the first of these it has. */
-const timeFields = ['issuedAtMs', 'signedAtMs', 'windowStartMs', 'receivedAtMs', 'atMs', 'paidAtMs'];
-const partyFields = [
-  'buyerOrganisationId',
-  'sellerOrganisationId',
-  'payerOrganisationId',
-  'payeeOrganisationId',
-  'depositorOrganisationId',
-  'warehouseOrganisationId',
-  'shipperOrganisationId',
-  'consigneeOrganisationId',
-  'carrierOrganisationId',
-];
-
-/** Canonical text of a record for the duplicate test: keys sorted, bigints tagged, undefined fields left out. */
-function canonical(value: unknown): string {
-  const sort = (item: unknown): unknown => {
-    if (typeof item === 'bigint') return `${item}n`;
-    if (Array.isArray(item)) return item.map(sort);
-    if (item === null || typeof item !== 'object') return item;
-    return Object.fromEntries(
-      Object.entries(item)
-        .filter(([, field]) => field !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([key, field]) => [key, sort(field)]),
-    );
-  };
-  return JSON.stringify(sort(value));
-}
 
 /**
  * The four flows' records in the cloud store: one table keyed by (record type, id) with the
@@ -62,13 +25,10 @@ function canonical(value: unknown): string {
 export function createKyselyFlowStore(db: Kysely<FinanceDatabase>, _dialect: FinanceStoreDialect): FlowStore {
   return {
     async put(recordType, record) {
-      const fields = record as unknown as Record<string, unknown>;
-      const recordId = String(fields[idField[recordType]]);
-      const atMs = timeFields.map((field) => fields[field]).find((value) => typeof value === 'number');
+      const recordId = flowRecordId(recordType, record);
+      const atMs = flowRecordTimeMs(record);
       assert(typeof atMs === 'number', `a ${recordType} record has a main time`);
-      const organisationIds = [
-        ...new Set(partyFields.map((field) => fields[field]).filter((id): id is string => typeof id === 'string')),
-      ];
+      const organisationIds = flowRecordOrganisationIds(record);
       return db.transaction().execute(async (tx) => {
         const inserted = await tx
           .insertInto('finance_flow_record')
@@ -97,7 +57,8 @@ export function createKyselyFlowStore(db: Kysely<FinanceDatabase>, _dialect: Fin
           .where('record_type', '=', recordType)
           .where('record_id', '=', recordId)
           .executeTakeFirstOrThrow();
-        if (canonical(decodeDocument(existing.document)) === canonical(record)) return 'duplicate' as const;
+        if (flowRecordFingerprint(decodeDocument(existing.document)) === flowRecordFingerprint(record))
+          return 'duplicate' as const;
         throw new FlowStoreConflictError(`a different ${recordType} with id ${recordId} is already stored`);
       });
     },
