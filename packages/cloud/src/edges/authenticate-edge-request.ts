@@ -7,7 +7,7 @@ import {
   verify,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
-import { type EdgeKeyEntry, edgeKeyHistory, keyIndexForBatch } from './edge-key-history.ts';
+import { type EdgeKeyEntry, edgeKeysInForce } from './edge-key-history.ts';
 import type { EdgeOperationsStore } from './edge-operations-store.ts';
 
 export interface AuthenticateEdgeRequestParameters {
@@ -74,16 +74,9 @@ export async function authenticateEdgeRequest(
       `the request timestamp ${timestamp} is more than ${skewMs} ms from the cloud clock ${nowMs}; check the edge clock (NTP)`,
     );
   }
-  const history = await edgeKeyHistory(context.store, operations, edgeId);
-  if (!history) throw new FieldproofError('edge_unknown', `edge ${edgeId} is not registered`);
-  const edge = await context.store.edge(edgeId);
-  const nextBatchSeq =
-    edge?.last_batch_seq === null || edge?.last_batch_seq === undefined ? 0 : edge.last_batch_seq + 1;
-  const newest = history.length - 1;
-  const accepted = [history[newest] as EdgeKeyEntry];
-  // Until the edge's first batch under the newest key arrives, it may not have learnt of the approval.
-  if (newest > 0 && keyIndexForBatch(history, nextBatchSeq - 1) < newest)
-    accepted.push(history[newest - 1] as EdgeKeyEntry);
+  const keys = await edgeKeysInForce(context.store, operations, edgeId);
+  if (!keys) throw new FieldproofError('edge_unknown', `edge ${edgeId} is not registered`);
+  const { history, inForce: accepted } = keys;
   const key = accepted.find((entry) => entry.keyId === keyId);
   const signature = fromBase64(signatureText);
   const message = edgeRequestMessage({

@@ -49,3 +49,25 @@ export function keyIndexForBatch(history: readonly EdgeKeyEntry[], batchSeq: num
   });
   return found;
 }
+
+/**
+ * The keys an edge may sign requests and uploads with now: its newest key, and the one that key
+ * replaced until the edge's first batch under the newest arrives (until then it may not have
+ * learnt of the approval). Undefined when the edge is not registered.
+ */
+export async function edgeKeysInForce(
+  store: Pick<CloudStoreQueries, 'edge'>,
+  operations: EdgeOperationsStore,
+  edgeId: string,
+): Promise<{ history: EdgeKeyEntry[]; inForce: EdgeKeyEntry[] } | undefined> {
+  const history = await edgeKeyHistory(store, operations, edgeId);
+  if (!history) return undefined;
+  const edge = await store.edge(edgeId);
+  const nextBatchSeq =
+    edge?.last_batch_seq === null || edge?.last_batch_seq === undefined ? 0 : edge.last_batch_seq + 1;
+  const newest = history.length - 1;
+  const inForce = [history[newest] as EdgeKeyEntry];
+  if (newest > 0 && keyIndexForBatch(history, nextBatchSeq - 1) < newest)
+    inForce.push(history[newest - 1] as EdgeKeyEntry);
+  return { history, inForce };
+}

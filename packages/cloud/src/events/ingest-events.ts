@@ -11,7 +11,7 @@ import {
   verify,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
-import { edgeKeyHistory } from '../edges/edge-key-history.ts';
+import { edgeKeysInForce } from '../edges/edge-key-history.ts';
 import type { EventStore } from './kysely-event-store.ts';
 
 /** An events upload as it arrived. */
@@ -97,12 +97,10 @@ export async function ingestEvents(
   const edge = await store.edge(upload.edgeId);
   if (!edge) return fail(new FieldproofError('edge_unknown', `edge ${upload.edgeId} is not registered`));
   const signature = fromBase64(upload.sig);
-  // After an approved key rotation only the newest key may sign uploads, as for the edge's other
-  // signed requests; the edge signs each upload when it sends it, so it resends under the new key.
-  const history = context.edgeOperations
-    ? await edgeKeyHistory(store, context.edgeOperations, upload.edgeId)
-    : undefined;
-  const keys = (history ?? [{ alg: edge.alg, publicKey: edge.public_key }]).slice(-1);
+  // Uploads are signed with the keys the edge may sign anything with now, as its requests are.
+  const keys = context.edgeOperations
+    ? ((await edgeKeysInForce(store, context.edgeOperations, upload.edgeId))?.inForce ?? [])
+    : [{ alg: edge.alg, publicKey: edge.public_key }];
   const message = eventUploadMessage(upload.edgeId, upload.events);
   if (
     !signature ||
