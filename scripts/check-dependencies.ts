@@ -1,6 +1,6 @@
 /**
  * Fails (exit 1) on an import that breaks the one-way dependency rule of ARCHITECTURE.md:
- * protocol imports nothing of ours; ledger and finance import only protocol; device, edge, cloud
+ * protocol imports nothing of ours; client (the typed API client) only protocol; ledger and finance import only protocol; device, edge, cloud
  * and console import only those three, never each other; only cli imports device, edge and cloud.
  * It also refuses a relative import that climbs out of its package, and Node built-ins in the
  * packages that must do no I/O of their own (ledger, finance).
@@ -10,13 +10,14 @@ import { join, relative, resolve, sep } from 'node:path';
 
 export const allowed: Record<string, readonly string[]> = {
   protocol: [],
+  client: ['protocol'],
   ledger: ['protocol'],
   finance: ['protocol'],
   device: ['protocol', 'ledger', 'finance'],
   edge: ['protocol', 'ledger', 'finance'],
   cloud: ['protocol', 'ledger', 'finance'],
-  console: ['protocol', 'ledger', 'finance'],
-  cli: ['protocol', 'ledger', 'finance', 'device', 'edge', 'cloud'],
+  console: ['protocol', 'ledger', 'finance', 'client'],
+  cli: ['protocol', 'ledger', 'finance', 'client', 'device', 'edge', 'cloud'],
 };
 
 /** Packages that do no I/O of their own: node:fs, node:net and friends are refused there. */
