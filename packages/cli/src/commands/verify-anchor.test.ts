@@ -163,6 +163,14 @@ describe('fieldproof verify --rpc reads the anchor from a real Anvil chain', () 
     expect(offline.lines).toContain('the chain was not read: pass --rpc <URL> to check the anchor on chain');
   });
 
+  it('reports the anchor lag on /metrics: none once size 3 is anchored', async () => {
+    const metrics = await (await fetch(`${cloud.url}/metrics`)).text();
+    const lag = /^fieldproof_anchor_lag_leaves (\d+)$/m.exec(metrics);
+    expect(lag, metrics).not.toBeNull();
+    // The log is 3 leaves and size 3 is final on chain: nothing trails.
+    expect(Number(lag?.[1])).toBe(0);
+  });
+
   it('fails anchor_on_chain with anchor_tx_mismatch for a bundle that names another transaction', async () => {
     // The transaction that anchored size 1: real, mined, but in another block and for another size.
     const otherTx = await verifyBundle(

@@ -81,6 +81,17 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
         type: 'counter',
         samples: Object.entries(await store.rejectCounts()).map(([code, value]) => ({ labels: { code }, value })),
       },
+      // Anchor lag: how far the chain's last settled anchor trails the log (absent without a chain).
+      ...(context.anchors
+        ? [
+            {
+              name: 'fieldproof_anchor_lag_leaves',
+              help: 'Leaves in the log not yet covered by a settled anchor on chain.',
+              type: 'gauge' as const,
+              samples: [{ value: context.sequencer.size - (await context.anchors.store.lastSettledSize()) }],
+            },
+          ]
+        : []),
       { name: 'fieldproof_devices', help: 'Registered devices.', type: 'gauge', samples: [{ value: totals.devices }] },
       { name: 'fieldproof_edges', help: 'Registered edges.', type: 'gauge', samples: [{ value: totals.edges }] },
       ...(await Promise.all((context.metricSources ?? []).map((source) => source()))).flat(),
