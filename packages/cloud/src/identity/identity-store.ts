@@ -228,6 +228,11 @@ export function createIdentityStore(store: CloudStore) {
         details: JSON.parse(row.details) as Record<string, unknown>,
       }));
     },
+    /** The ids of the devices that rotated their key at least once. */
+    async devicesWithRotatedKeys(): Promise<string[]> {
+      const rows = await db.selectFrom('device_key').select('device_id').distinct().orderBy('device_id').execute();
+      return rows.map((row) => row.device_id);
+    },
     /** A device's rotated keys, oldest first. */
     async deviceKeys(deviceId: string): Promise<DeviceKeyRow[]> {
       const rows = await db
