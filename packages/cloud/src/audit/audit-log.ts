@@ -254,9 +254,7 @@ export async function auditLog(db: Database.Database, parameters: AuditLogParame
        FROM device JOIN edge ON edge.edge_id = device.edge_id WHERE device_id = ?`,
   );
   // Rotated device keys (migration 0009); a store from before it has none.
-  const hasDeviceKeys = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_key'")
-    .get();
+  const hasDeviceKeys = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_key'").get();
   const deviceRotatedKeys = hasDeviceKeys
     ? db.prepare<[string]>('SELECT alg, public_key, valid_from_ms FROM device_key WHERE device_id = ?')
     : undefined;

@@ -1,7 +1,7 @@
 import { edgeKeyId, FieldproofError, type SignatureAlgorithm } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
-import { publicKeyValid } from './public-key-valid.ts';
 import { identityStoreOf } from './identity-store.ts';
+import { publicKeyValid } from './public-key-valid.ts';
 
 export interface AddDeviceKeyParameters {
   /** The device. */
@@ -32,7 +32,10 @@ export interface AddDeviceKeyResult {
  * key keep verifying. Throws `not_found`, `device_key_invalid` (not a key of `alg`, already the
  * device's, or starting at or before its newest key) or `device_state_invalid` (revoked, retired).
  */
-export async function addDeviceKey(context: CloudContext, parameters: AddDeviceKeyParameters): Promise<AddDeviceKeyResult> {
+export async function addDeviceKey(
+  context: CloudContext,
+  parameters: AddDeviceKeyParameters,
+): Promise<AddDeviceKeyResult> {
   if (!publicKeyValid(parameters.alg, parameters.publicKey)) {
     throw new FieldproofError('device_key_invalid', `the public key is not a valid ${parameters.alg} key`);
   }
@@ -45,7 +48,12 @@ export async function addDeviceKey(context: CloudContext, parameters: AddDeviceK
     { reason: parameters.reason ?? 'key rotation', actorId: parameters.actorId, nowMs },
   );
   if (!outcome.ok) {
-    const code = outcome.reason === 'unknown' ? 'not_found' : outcome.reason === 'state' ? 'device_state_invalid' : 'device_key_invalid';
+    const code =
+      outcome.reason === 'unknown'
+        ? 'not_found'
+        : outcome.reason === 'state'
+          ? 'device_state_invalid'
+          : 'device_key_invalid';
     throw new FieldproofError(code, outcome.message);
   }
   context.log.info(

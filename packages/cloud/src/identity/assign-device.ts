@@ -32,7 +32,13 @@ export async function assignDevice(
   }
   if (!outcome.ok) throw new FieldproofError('edge_unknown', `edge ${parameters.edgeId} is not registered`);
   context.log.info(
-    { deviceId: parameters.deviceId, fromEdgeId: outcome.fromEdgeId, toEdgeId: parameters.edgeId, actorId: parameters.actorId, reason: parameters.reason },
+    {
+      deviceId: parameters.deviceId,
+      fromEdgeId: outcome.fromEdgeId,
+      toEdgeId: parameters.edgeId,
+      actorId: parameters.actorId,
+      reason: parameters.reason,
+    },
     'device assigned to edge',
   );
   return { deviceId: parameters.deviceId, edgeId: parameters.edgeId, fromEdgeId: outcome.fromEdgeId };

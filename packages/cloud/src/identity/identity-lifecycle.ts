@@ -37,7 +37,11 @@ export const edgeActions: readonly IdentityAction[] = ['suspend', 'resume', 'rev
  * The status `action` leads to from `from`, or undefined when the transition is not allowed
  * (the caller refuses it with `device_state_invalid`). Pure.
  */
-export function nextIdentityStatus(kind: IdentityKind, from: IdentityStatus, action: IdentityAction): IdentityStatus | undefined {
+export function nextIdentityStatus(
+  kind: IdentityKind,
+  from: IdentityStatus,
+  action: IdentityAction,
+): IdentityStatus | undefined {
   if (kind === 'edge' && !edgeActions.includes(action)) return undefined;
   const rule = transitions[action];
   return rule.from.includes(from) ? rule.to : undefined;

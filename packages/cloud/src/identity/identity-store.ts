@@ -191,12 +191,27 @@ export function createIdentityStore(store: CloudStore) {
           // biome-ignore lint/suspicious/noExplicitAny: as above.
           .where(idColumn as any, '=', subjectId)
           .execute();
-        await recordChange(tx, kind, subjectId, action, from, to, by, action === 'revoke' ? { effectiveFromMs: changedAtMs } : {});
+        await recordChange(
+          tx,
+          kind,
+          subjectId,
+          action,
+          from,
+          to,
+          by,
+          action === 'revoke' ? { effectiveFromMs: changedAtMs } : {},
+        );
         return { ok: true, from, to };
       });
     },
     /** Record how a new registration starts (`registered`, or `active` at once), as the first history row. */
-    async recordRegistration(kind: IdentityKind, subjectId: string, status: IdentityStatus, by: ChangeBy, details: Record<string, unknown> = {}) {
+    async recordRegistration(
+      kind: IdentityKind,
+      subjectId: string,
+      status: IdentityStatus,
+      by: ChangeBy,
+      details: Record<string, unknown> = {},
+    ) {
       await db.transaction().execute(async (tx) => {
         if (kind === 'device' && status !== 'active') {
           await tx
@@ -251,22 +266,34 @@ export function createIdentityStore(store: CloudStore) {
       deviceId: string,
       key: { keyId: string; alg: string; publicKey: Uint8Array; validFromMs: number },
       by: ChangeBy,
-    ): Promise<{ ok: true; status: IdentityStatus } | { ok: false; reason: 'unknown' | 'duplicate' | 'order' | 'state'; message: string }> {
+    ): Promise<
+      | { ok: true; status: IdentityStatus }
+      | { ok: false; reason: 'unknown' | 'duplicate' | 'order' | 'state'; message: string }
+    > {
       return db.transaction().execute(async (tx) => {
         const device = await tx
           .selectFrom('device')
           .select(['status', 'public_key'])
           .where('device_id', '=', deviceId)
           .executeTakeFirst();
-        if (!device) return { ok: false as const, reason: 'unknown' as const, message: `device ${deviceId} is not registered` };
+        if (!device)
+          return { ok: false as const, reason: 'unknown' as const, message: `device ${deviceId} is not registered` };
         const status = device.status as IdentityStatus;
         if (status === 'revoked' || status === 'retired') {
-          return { ok: false as const, reason: 'state' as const, message: `device ${deviceId} is ${status}: it takes no new key` };
+          return {
+            ok: false as const,
+            reason: 'state' as const,
+            message: `device ${deviceId} is ${status}: it takes no new key`,
+          };
         }
         const keys = await tx.selectFrom('device_key').selectAll().where('device_id', '=', deviceId).execute();
         const same = (other: Uint8Array) => Buffer.from(other).equals(Buffer.from(key.publicKey));
         if (same(device.public_key) || keys.some((row) => same(row.public_key))) {
-          return { ok: false as const, reason: 'duplicate' as const, message: `device ${deviceId} already has this key` };
+          return {
+            ok: false as const,
+            reason: 'duplicate' as const,
+            message: `device ${deviceId} already has this key`,
+          };
         }
         const latest = keys.reduce((max, row) => Math.max(max, Number(row.valid_from_ms)), Number.NEGATIVE_INFINITY);
         if (key.validFromMs <= latest) {

@@ -1,16 +1,14 @@
-import {
-  type ErrorCode,
-  FieldproofError,
-  fromBase64,
-  IdSchema,
-  SignatureAlgorithmSchema,
-} from '@fieldproof/protocol';
+import { type ErrorCode, FieldproofError, fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import type { DevelopmentCa } from '../tls/development-ca.ts';
 import { identityStoreOf } from './identity-store.ts';
 import { publicKeyValid } from './public-key-valid.ts';
-import { certificateKeyOf, readCertificateRequest } from './read-certificate-request.ts';
+import {
+  type CertificateRequestIdentity,
+  certificateKeyOf,
+  readCertificateRequest,
+} from './read-certificate-request.ts';
 
 /** One device to provision: a PKCS#10 CSR (PEM; the device id is its CN), or an id and a raw public key. */
 export const ProvisioningItemSchema = z.union([
@@ -98,7 +96,7 @@ export async function provisionDevices(
       const item = parsed.data;
       let alg: 'ed25519' | 'ecdsa-p256' | 'sm2';
       let publicKey: Uint8Array;
-      let certificateKey;
+      let certificateKey: CertificateRequestIdentity['certificateKey'] | undefined;
       if ('csr' in item) {
         const request = await readCertificateRequest(item.csr);
         ({ deviceId, alg, publicKey } = request);

@@ -22,7 +22,10 @@ export interface DeviceIdentityView {
 }
 
 /** A device's status, keys and history. Throws `not_found` when it is not registered. */
-export async function readDeviceIdentity(context: CloudContext, parameters: { deviceId: string }): Promise<DeviceIdentityView> {
+export async function readDeviceIdentity(
+  context: CloudContext,
+  parameters: { deviceId: string },
+): Promise<DeviceIdentityView> {
   const device = await context.store.device(parameters.deviceId);
   if (!device) throw new FieldproofError('not_found', `no device ${parameters.deviceId} is registered`);
   const identity = identityStoreOf(context.store);

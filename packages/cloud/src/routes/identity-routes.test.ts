@@ -63,7 +63,10 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
       ...(backend === 'postgres' ? { store: { kind: 'postgres' as const, url: postgresTestUrl, schema } } : {}),
     });
     edge = createBatchPoster(cloud.url, edgeKey, 'edge-1');
-    expect((await call('POST', '/v1/edges', { edgeId: 'edge-1', alg: 'ed25519', publicKey: toBase64(edgeKey.publicKey) })).status).toBe(201);
+    expect(
+      (await call('POST', '/v1/edges', { edgeId: 'edge-1', alg: 'ed25519', publicKey: toBase64(edgeKey.publicKey) }))
+        .status,
+    ).toBe(201);
     for (const [name, key] of Object.entries(keys)) {
       const answer = await call('POST', '/v1/devices', {
         deviceId: `dev-${name}`,
@@ -87,7 +90,10 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
     expect(first.status).toBe(200);
     expect(first.body.framesStored).toBe(2);
 
-    const revoked = await call('POST', '/v1/devices/dev-a/revoke', { reason: 'key leaked', effectiveFromMs: t0 + 5_000 });
+    const revoked = await call('POST', '/v1/devices/dev-a/revoke', {
+      reason: 'key leaked',
+      effectiveFromMs: t0 + 5_000,
+    });
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ status: 'revoked', previousStatus: 'active', changedAtMs: t0 + 5_000 });
 
@@ -135,7 +141,9 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
     const oldKeyTooLate = frame(keys.b, 'dev-b', switchMs + 2);
     const answer = await edge.post([oldKeyFrame, newKeyFrame, oldKeyTooLate]);
     expect(answer.body.framesStored).toBe(2);
-    expect(answer.body.framesRejected).toEqual([expect.objectContaining({ index: 2, code: 'frame_signature_invalid' })]);
+    expect(answer.body.framesRejected).toEqual([
+      expect.objectContaining({ index: 2, code: 'frame_signature_invalid' }),
+    ]);
     const oldBundle = await bundleVerifies(frameIdOf(oldKeyFrame));
     const newBundle = await bundleVerifies(frameIdOf(newKeyFrame));
     expect(oldBundle).toEqual({ ok: true, deviceKey: toBase64(keys.b.publicKey) });

@@ -44,7 +44,9 @@ export async function identityRoutes(
     app.post(`/v1/devices/:id/${action}`, async (request) => {
       requireAdmin(request.headers.authorization);
       const { id } = Params.parse(request.params);
-      const body: z.infer<typeof RevokeBody> = (action === 'revoke' ? RevokeBody : StatusBody).parse(request.body ?? {});
+      const body: z.infer<typeof RevokeBody> = (action === 'revoke' ? RevokeBody : StatusBody).parse(
+        request.body ?? {},
+      );
       const result = await changeIdentityStatus(context, {
         kind: 'device',
         id,

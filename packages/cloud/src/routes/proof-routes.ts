@@ -2,8 +2,8 @@ import { HashHexSchema, type TrustFile, toBase64 } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
-import { identityStoreOf } from '../identity/identity-store.ts';
 import { edgeKeyHistory } from '../edges/edge-key-history.ts';
+import { identityStoreOf } from '../identity/identity-store.ts';
 import { checkpointFinality } from '../log/checkpoint-finality.ts';
 import { buildFrameBundle } from '../proofs/build-frame-bundle.ts';
 

@@ -247,7 +247,10 @@ function deviceKeyForTime(trust: TrustFile, deviceId: string, deviceTimeMs: numb
     }
   }
   if (!chosen) {
-    throw new StepFailure('key_untrusted', `the trust file has no key of device ${deviceId} for device time ${deviceTimeMs}`);
+    throw new StepFailure(
+      'key_untrusted',
+      `the trust file has no key of device ${deviceId} for device time ${deviceTimeMs}`,
+    );
   }
   return { alg: chosen.alg, publicKey: fromBase64(chosen.publicKey) ?? new Uint8Array() };
 }
