@@ -6,6 +6,9 @@ import { generateKeyPair, type SignedFrame, type TrustFile, toBase64 } from '@fi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../../_test/postgres-fixture.ts';
 import { createBatchPoster, frameIdOf, signedFrame } from '../../_test/signed-batches.ts';
+import { auditLog } from '../audit/audit-log.ts';
+import { openAuditStore } from '../audit/open-audit-store.ts';
+import { snapshotPostgresStore } from '../audit/snapshot-postgres-store.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 
 // The identity lifecycle against a real cloud (HTTP, ingest, log, checkpoints, proof bundles),
@@ -237,5 +240,23 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
       'resume',
       'revoke',
     ]);
+  });
+  it('the audit re-derives the log with rotated and revoked devices and finds nothing', async () => {
+    if (!run) return;
+    await cloud.checkpointNow();
+    const snapshot = backend === 'postgres' ? await snapshotPostgresStore(postgresTestUrl, schema) : undefined;
+    const store = openAuditStore(snapshot?.path ?? join(root, 'cloud', 'cloud.db'));
+    try {
+      const result = await auditLog(store.db, {
+        suite: 'intl',
+        origin: cloud.origin,
+        logKey: { keyName: cloud.origin, alg: 'ed25519', publicKey: cloud.context.logSigner.publicKey },
+      });
+      expect(result.framesChecked).toBeGreaterThan(10);
+      expect(result.findings).toEqual([]);
+    } finally {
+      store.close();
+      snapshot?.remove();
+    }
   });
 });
