@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyFrameBundle } from '@fieldproof/ledger';
-import { generateKeyPair, type SignedFrame, type TrustFile, toBase64 } from '@fieldproof/protocol';
+import {
+  generateKeyPair,
+  keyPairSigner,
+  type SignedFrame,
+  signEventUpload,
+  type TrustFile,
+  toBase64,
+} from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../../_test/postgres-fixture.ts';
 import { createBatchPoster, frameIdOf, signedFrame } from '../../_test/signed-batches.ts';
@@ -151,13 +158,28 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
     const newBundle = await bundleVerifies(frameIdOf(newKeyFrame));
     expect(oldBundle).toEqual({ ok: true, deviceKey: toBase64(keys.b.publicKey) });
     expect(newBundle).toEqual({ ok: true, deviceKey: toBase64(next.publicKey) });
+    // The bundle's deviceKey is checked against the trust file, never trusted on its own.
+    const bundle = (await call('GET', `/v1/frames/${frameIdOf(newKeyFrame)}/proof`)).body;
+    const trust = (await call('GET', '/v1/trust')).body as TrustFile;
+    const swapped = verifyFrameBundle(
+      { ...bundle, deviceKey: { ...bundle.deviceKey, publicKey: toBase64(keys.b.publicKey) } },
+      trust,
+    );
+    expect(swapped.steps.find((step) => !step.ok)).toMatchObject({ step: 'frame_signature', code: 'key_untrusted' });
+    const { deviceKeys: _history, ...withoutHistory } = trust;
+    const { deviceKey: _named, ...unnamed } = bundle;
+    const stale = verifyFrameBundle(unnamed, withoutHistory);
+    expect(stale.steps.find((step) => !step.ok)).toMatchObject({
+      step: 'frame_signature',
+      code: 'frame_signature_invalid',
+    });
     // A key must start after the newest one.
-    const stale = await call('POST', '/v1/devices/dev-b/keys', {
+    const early = await call('POST', '/v1/devices/dev-b/keys', {
       alg: 'ed25519',
       publicKey: toBase64(generateKeyPair('ed25519').publicKey),
       validFromMs: switchMs - 5,
     });
-    expect(stale).toMatchObject({ status: 400, body: { error: { code: 'device_key_invalid' } } });
+    expect(early).toMatchObject({ status: 400, body: { error: { code: 'device_key_invalid' } } });
     const view = (await call('GET', '/v1/devices/dev-b')).body;
     expect(view.keys.map((key: { validFromMs: number | null }) => key.validFromMs)).toEqual([null, switchMs]);
   });
@@ -230,9 +252,25 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
     expect((await call('POST', '/v1/edges/edge-1/resume', { reason: 'no' })).body.error.code).toBe(
       'device_state_invalid',
     );
+    // Its signed event uploads are refused too, not only its batches.
+    const event = {
+      eventId: 'ab'.repeat(32),
+      suite: 'intl' as const,
+      function: { name: 'stock-movement', version: 1 },
+      parameters: {},
+      deviceId: 'dev-c',
+      sourceFrameIds: ['cd'.repeat(32)],
+      startTimeMs: t0,
+      endTimeMs: t0,
+      type: 'stock.moved',
+      payload: {},
+    };
+    const events = await call('POST', '/v1/events', signEventUpload(keyPairSigner(edgeKey), 'edge-1', [event]));
+    expect(events).toMatchObject({ status: 403, body: { error: { code: 'edge_revoked' } } });
     expect((await call('POST', '/v1/edges/edge-1/activate', { reason: 'no' })).status).toBe(404);
     const status = (await call('GET', '/v1/status')).body;
-    expect(status.rejects).toMatchObject({ edge_suspended: 1, edge_revoked: 1, device_suspended: 1 });
+    expect(status.rejects).toMatchObject({ edge_suspended: 1, device_suspended: 1 });
+    expect(status.rejects.edge_revoked).toBeGreaterThanOrEqual(1);
     const history = (await call('GET', '/v1/edges/edge-1/history')).body;
     expect(history.history.map((row: { action: string }) => row.action)).toEqual([
       'register',
