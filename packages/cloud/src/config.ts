@@ -110,6 +110,8 @@ export const CloudConfigSchema = z
         quarantinePayloadBytesMax: z.number().int().min(0).default(65_536),
         /** Largest page a list call returns. */
         pageSizeMax: z.number().int().min(1).default(1_000),
+        /** Most devices in one POST /v1/provisioning/devices call (docs/identity-lifecycle.md). */
+        provisioningBatchMax: z.number().int().min(1).max(10_000).default(1_000),
       })
       .strict()
       .default({
@@ -117,7 +119,13 @@ export const CloudConfigSchema = z
         batchFramesMax: 10_000,
         quarantinePayloadBytesMax: 65_536,
         pageSizeMax: 1_000,
+        provisioningBatchMax: 1_000,
       }),
+    /**
+     * The development CA that signs provisioned devices' client certificates (docs/tls.md); default
+     * `<dataDir>/tls`, where `fieldproof serve --dev-tls` keeps it. Created on first provisioning.
+     */
+    provisioningCaDir: z.string().min(1).optional(),
     /** Re-execution of the derived events edges send (docs/edge-computation-verified.md). */
     events: z
       .object({

@@ -38,8 +38,10 @@ import { consistencyRoutes } from './routes/consistency-routes.ts';
 import { decisionRoutes } from './routes/decision-routes.ts';
 import { edgeOperationsRoutes } from './routes/edge-operations-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
+import { identityRoutes } from './routes/identity-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
+import { provisioningRoutes } from './routes/provisioning-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
 import { tileRoutes } from './routes/tile-routes.ts';
@@ -47,6 +49,7 @@ import type { CloudStore } from './storage/cloud-store.ts';
 import { openPostgresCloudStore } from './storage/postgres/open-postgres-cloud-store.ts';
 import { openSqliteCloudStore } from './storage/sqlite/open-sqlite-cloud-store.ts';
 import { storeUnavailableError } from './storage/store-unavailable.ts';
+import { type DevelopmentCa, loadOrCreateDevelopmentCa } from './tls/development-ca.ts';
 import { publishCheckpoint, startCheckpointer } from './workers/checkpointer.ts';
 import { type Cosigner, startCosigner } from './workers/cosigner.ts';
 import { type EventReexecutor, startEventReexecutor } from './workers/event-reexecutor.ts';
@@ -207,6 +210,16 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await ingestRoutes(app, context);
   await registryRoutes(app, context, requireAdmin);
   await edgeOperationsRoutes(app, context, edgeOperations, requireAdmin);
+  await identityRoutes(app, context, requireAdmin);
+  // The provisioning CA is loaded (or made) on the first provisioning call, not at every start.
+  let provisioningCa: Promise<DevelopmentCa> | undefined;
+  await provisioningRoutes(app, context, requireAdmin, () => {
+    provisioningCa ??= loadOrCreateDevelopmentCa({
+      dir: config.provisioningCaDir ?? join(config.dataDir, 'tls'),
+      clock: context.clock,
+    });
+    return provisioningCa;
+  });
   await proofRoutes(app, context);
   await statusRoutes(app, context);
   await consistencyRoutes(app, context);

@@ -25,6 +25,22 @@ export const FrameProofBundleSchema = z
     frameId: HashHexSchema,
     /** The device-signed frame. */
     frame: SignedFrameSchema,
+    /**
+     * The device key the cloud verified the frame with (docs/identity-lifecycle.md): after a key
+     * rotation, the key valid at the frame's deviceTimeMs. Informative: a verifier checks it against
+     * its trust file, never trusts it on its own. Absent for an edge-attested frame.
+     */
+    deviceKey: z
+      .object({
+        /** Signature algorithm of the key. */
+        alg: SignatureAlgorithmSchema,
+        /** Raw public key, base64. */
+        publicKey: Base64Schema,
+        /** First device time the key signs; absent for the key the device was registered with. */
+        fromDeviceTimeMs: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
     /** The frame's place in its batch. */
     batch: z
       .object({
@@ -112,6 +128,28 @@ export const TrustFileSchema = z
       .optional(),
     /** Device keys by device id. */
     devices: z.record(IdSchema, TrustedKeySchema),
+    /**
+     * A device's key history after a rotation (docs/identity-lifecycle.md): each key with the first
+     * device time it signs. When a device is listed here, the key for a frame is the entry with the
+     * largest fromDeviceTimeMs at or below the frame's deviceTimeMs (`devices` is then not used for it).
+     */
+    deviceKeys: z
+      .record(
+        IdSchema,
+        z
+          .array(
+            z
+              .object({
+                alg: SignatureAlgorithmSchema,
+                publicKey: Base64Schema,
+                fromDeviceTimeMs: z.number().int().min(0),
+              })
+              .strict(),
+          )
+          .min(1)
+          .max(1_000),
+      )
+      .optional(),
     /** Witnesses whose cosignatures (c2sp.org/tlog-cosignature, Ed25519) make a checkpoint final, by key name. */
     witnesses: z
       .record(

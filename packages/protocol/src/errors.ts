@@ -25,6 +25,19 @@ export const ErrorCodes = {
     status: 403,
     summary: 'The client certificate (mTLS) names another device than the frame or its MQTT topic.',
   },
+  device_inactive: {
+    status: 403,
+    summary: 'The device is registered but not activated yet (docs/identity-lifecycle.md); its frames are quarantined.',
+  },
+  device_suspended: {
+    status: 403,
+    summary: 'The device is suspended; its frames are quarantined until it is resumed.',
+  },
+  device_revoked: {
+    status: 403,
+    summary: 'The device was revoked; its frames signed (device time) from the revocation on are quarantined.',
+  },
+  device_retired: { status: 403, summary: 'The device is retired (end of life); its frames are quarantined.' },
   // Batches (edge → cloud).
   batch_malformed: { status: 400, summary: 'The batch upload does not match the batch schema.' },
   batch_oversize: { status: 413, summary: 'The batch holds more frames or bytes than allowed.' },
@@ -48,6 +61,25 @@ export const ErrorCodes = {
     status: 422,
     summary:
       'The batch is signed with an edge key that an approved rotation retired from an earlier batch seq; sign it with the key valid for its seq.',
+  },
+  edge_suspended: { status: 403, summary: 'The edge is suspended; its batches are refused whole until it is resumed.' },
+  edge_revoked: { status: 403, summary: 'The edge was revoked; its batches are refused whole.' },
+  edge_retired: { status: 403, summary: 'The edge is retired (end of life); its batches are refused whole.' },
+  // Identity lifecycle and provisioning (docs/identity-lifecycle.md).
+  device_state_invalid: {
+    status: 409,
+    summary:
+      'The lifecycle transition is not allowed from the device or edge status now (e.g. resume an active device, anything after revoke).',
+  },
+  device_key_invalid: {
+    status: 400,
+    summary:
+      'The device key is not a valid key of its algorithm, is already registered, or starts before a key the device has.',
+  },
+  provisioning_request_invalid: {
+    status: 400,
+    summary:
+      'A provisioning item is invalid: the CSR is not PKCS#10 PEM, its self-signature does not verify, its CN names no device id, or its key is not P-256 or Ed25519.',
   },
   // Edge operations (edge → cloud requests signed with the edge key; see docs/edge-operations.md).
   edge_request_unauthenticated: {

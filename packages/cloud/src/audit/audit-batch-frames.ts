@@ -37,6 +37,8 @@ export interface AuditBatchFramesParameters {
   framesOfBatch: Database.Statement<[number]>;
   /** Reads a device's key. */
   deviceKey: Database.Statement<[string]>;
+  /** Reads a device's rotated keys (alg, public_key, valid_from_ms); absent on a store from before migration 0009. */
+  deviceRotatedKeys?: Database.Statement<[string]> | undefined;
 }
 
 /** What auditBatchFrames found. */
@@ -134,6 +136,19 @@ export function auditBatchFrames(parameters: AuditBatchFramesParameters): AuditB
           edge: device
             ? { edge_id: device.edge_id, alg: device.edge_alg, public_key: device.edge_public_key }
             : { edge_id: '', alg: '', public_key: new Uint8Array() },
+          // A stored frame is checked with the key valid at its device time (after a rotation), and
+          // never refused for the device's status now: it was accepted when it was logged.
+          identity: {
+            status: 'active',
+            statusChangedAtMs: null,
+            keys: (
+              (parameters.deviceRotatedKeys?.all(frame.deviceId) ?? []) as {
+                alg: string;
+                public_key: Buffer;
+                valid_from_ms: number;
+              }[]
+            ).map((key) => ({ alg: key.alg, publicKey: key.public_key, validFromMs: Number(key.valid_from_ms) })),
+          },
         });
         if (!origin.ok) problems.push(origin.message);
         else {

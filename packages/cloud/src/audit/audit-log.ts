@@ -253,6 +253,11 @@ export async function auditLog(db: Database.Database, parameters: AuditLogParame
             edge.alg AS edge_alg, edge.public_key AS edge_public_key
        FROM device JOIN edge ON edge.edge_id = device.edge_id WHERE device_id = ?`,
   );
+  // Rotated device keys (migration 0009); a store from before it has none.
+  const hasDeviceKeys = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device_key'").get();
+  const deviceRotatedKeys = hasDeviceKeys
+    ? db.prepare<[string]>('SELECT alg, public_key, valid_from_ms FROM device_key WHERE device_id = ?')
+    : undefined;
   const storedHashAt = db.prepare<[number]>('SELECT hash FROM log_hash WHERE idx = ?');
   const totals = db
     .prepare(
@@ -540,6 +545,7 @@ export async function auditLog(db: Database.Database, parameters: AuditLogParame
       verifier,
       framesOfBatch,
       deviceKey,
+      deviceRotatedKeys,
     });
     for (const finding of frames.findings) report(finding);
     pendingSignatures.push(frames.signatureFindings);

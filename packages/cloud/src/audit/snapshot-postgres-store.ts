@@ -12,6 +12,7 @@ const snapshotTables = [
   ['meta', 'key'],
   ['edge', 'edge_id'],
   ['device', 'device_id'],
+  ['device_key', 'device_id, key_id'],
   ['batch', 'id'],
   ['frame', 'id'],
   ['log_entry', 'leaf_index'],

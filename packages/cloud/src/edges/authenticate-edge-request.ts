@@ -7,6 +7,7 @@ import {
   verify,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
+import { identityStoreOf } from '../identity/identity-store.ts';
 import { type EdgeKeyEntry, edgeKeysInForce } from './edge-key-history.ts';
 import type { EdgeOperationsStore } from './edge-operations-store.ts';
 
@@ -34,7 +35,8 @@ export interface AuthenticateEdgeRequestResult {
  * nonce was not used by the edge within that window, and the signature over method, path,
  * timestamp, nonce and body hash verifies with the key the edge signs with now: the newest
  * approved key, or the one before it until the cloud has accepted a batch signed by the newest.
- * Throws edge_request_unauthenticated, edge_request_stale, edge_request_replayed or edge_unknown.
+ * Throws edge_request_unauthenticated, edge_request_stale, edge_request_replayed or edge_unknown,
+ * and edge_revoked or edge_retired for an edge at the end of its lifecycle (docs/identity-lifecycle.md).
  */
 export async function authenticateEdgeRequest(
   context: CloudContext,
@@ -95,6 +97,12 @@ export async function authenticateEdgeRequest(
   // Only a request whose signature verified spends its nonce, so a forger cannot burn an edge's nonces.
   if (!(await operations.rememberNonce(edgeId, nonce, nowMs, nowMs - 2 * skewMs))) {
     throw new FieldproofError('edge_request_replayed', `nonce ${nonce} of edge ${edgeId} was used before`);
+  }
+  // A revoked or retired edge may not speak at all; a suspended one still sends heartbeats and
+  // pulls its config, so the operator sees it while its batches are refused.
+  const state = await identityStoreOf(context.store).edgeState(edgeId);
+  if (state && (state.status === 'revoked' || state.status === 'retired')) {
+    throw new FieldproofError(`edge_${state.status}`, `edge ${edgeId} is ${state.status}; its requests are refused`);
   }
   return { key, history };
 }

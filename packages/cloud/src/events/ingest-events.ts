@@ -12,6 +12,7 @@ import {
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
 import { edgeKeysInForce } from '../edges/edge-key-history.ts';
+import { identityStoreOf } from '../identity/identity-store.ts';
 import type { EventStore } from './kysely-event-store.ts';
 
 /** An events upload as it arrived. */
@@ -118,6 +119,16 @@ export async function ingestEvents(
     );
   }
 
+  // Events of a suspended, revoked or retired edge are refused whole, as its batches are.
+  const edgeState = await identityStoreOf(store).edgeState(upload.edgeId);
+  if (edgeState && edgeState.status !== 'active') {
+    return fail(
+      new FieldproofError(
+        `edge_${edgeState.status}` as 'edge_suspended' | 'edge_revoked' | 'edge_retired',
+        `edge ${upload.edgeId} is ${edgeState.status}; its uploads are refused`,
+      ),
+    );
+  }
   const devices = await store.devicesById(upload.events.map((event) => event.deviceId));
   const result: IngestEventsResult = { accepted: 0, duplicates: 0, rejected: [] };
   const reject = async (event: DerivedEvent, code: ErrorCode, message: string) => {

@@ -15,6 +15,7 @@ import {
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
 import { edgeKeyHistory, keyIndexForBatch } from '../edges/edge-key-history.ts';
+import { identityStoreOf } from '../identity/identity-store.ts';
 import type { DeviceRow, FrameInsert } from '../storage/cloud-store.ts';
 import { verifyFrameOrigin } from './verify-frame-origin.ts';
 
@@ -130,8 +131,10 @@ export async function ingestBatch(
   const canonicalFrames = frames.map((frame) => canonicalizeSignedFrame(frame));
   const frameLeafs = canonicalFrames.map((texts) => texts.signed);
   const leafHashes = frameLeafs.map((text) => hashLeaf(suite, utf8(text)));
-  // One query for every device of the batch.
+  // One query for every device of the batch, and one each for their lifecycle status and rotated keys.
   const devices: Map<string, DeviceRow> = await store.devicesById(frames.map((frame) => frame.frame.deviceId));
+  const identity = identityStoreOf(store);
+  const identities = await identity.deviceIdentities([...devices.keys()]);
 
   // One bulk call checks the edge signature and every frame signature (a worker pool in production).
   const items = [
@@ -150,6 +153,7 @@ export async function ingestBatch(
       message: (canonicalFrames[index] as { message: string }).message,
       device: devices.get(frame.frame.deviceId),
       edge,
+      identity: identities.get(frame.frame.deviceId),
     });
     if (!origin.ok) {
       frameProblems.push({ index, code: origin.code, message: origin.message });
@@ -203,6 +207,16 @@ export async function ingestBatch(
         'batch_signature_invalid',
         `the header signature does not verify against edge ${edge.edge_id}'s key`,
       ),
+    );
+  }
+  // A suspended, revoked or retired edge is refused whole, once its signature shows the batch is its own.
+  const edgeState = await identity.edgeState(header.edgeId);
+  if (edgeState && edgeState.status !== 'active') {
+    const code = `edge_${edgeState.status}` as 'edge_suspended' | 'edge_revoked' | 'edge_retired';
+    await fail(
+      new FieldproofError(code, `edge ${header.edgeId} is ${edgeState.status}; its batches are refused`, {
+        status: edgeState.status,
+      }),
     );
   }
   const root = fromBase64(header.root);

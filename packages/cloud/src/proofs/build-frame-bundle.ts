@@ -7,6 +7,8 @@ import {
   toBase64,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
+import { deviceKeyForTime } from '../identity/device-key-for-time.ts';
+import { identityStoreOf } from '../identity/identity-store.ts';
 import { chooseBundleCheckpoint } from './choose-bundle-checkpoint.ts';
 
 export interface BuildFrameBundleParameters {
@@ -20,7 +22,8 @@ export interface BuildFrameBundleParameters {
  * The checkpoint is the latest one; with witnesses configured, the latest final one covering the
  * frame (its note carrying the cosignatures that make it final), else the latest one with the
  * cosignatures it has so far. When a chain is configured and that size is anchored (final), the
- * bundle names the anchor. Throws `frame_not_found`, or `proof_not_ready` while no checkpoint covers it.
+ * bundle names the anchor. For a device-signed frame it names the device key valid at the frame's
+ * device time. Throws `frame_not_found`, or `proof_not_ready` while no checkpoint covers it.
  */
 export async function buildFrameBundle(
   context: CloudContext,
@@ -37,12 +40,31 @@ export async function buildFrameBundle(
     leafHashes.push(new Uint8Array(batch.leaf_hashes.subarray(offset, offset + 32)));
   }
   const batchProof = inclusionProofFromLeaves(suite, leafHashes, frame.leaf_index);
+  const signedFrame = SignedFrameSchema.parse(JSON.parse(frame.body));
+  // The device key valid at the frame's device time: after a rotation, old and new frames name
+  // different keys (docs/identity-lifecycle.md).
+  let deviceKey: FrameProofBundle['deviceKey'];
+  const device = signedFrame.attestation === 'edge-attested' ? undefined : await store.device(frame.device_id);
+  if (device && device.attestation !== 'edge-attested') {
+    const rotated = await identityStoreOf(store).deviceKeys(frame.device_id);
+    const key = deviceKeyForTime(
+      { alg: device.alg, publicKey: device.public_key },
+      rotated,
+      signedFrame.frame.deviceTimeMs,
+    );
+    deviceKey = {
+      alg: key.alg,
+      publicKey: toBase64(key.publicKey),
+      ...(key.validFromMs === null ? {} : { fromDeviceTimeMs: key.validFromMs }),
+    };
+  }
   return {
     v: 1,
     type: 'frame',
     suite,
     frameId: frame.id,
-    frame: SignedFrameSchema.parse(JSON.parse(frame.body)),
+    frame: signedFrame,
+    ...(deviceKey ? { deviceKey } : {}),
     batch: {
       header: SignedBatchHeaderSchema.parse(JSON.parse(batch.header)),
       leafIndex: frame.leaf_index,

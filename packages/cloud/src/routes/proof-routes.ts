@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { edgeKeyHistory } from '../edges/edge-key-history.ts';
+import { identityStoreOf } from '../identity/identity-store.ts';
 import { checkpointFinality } from '../log/checkpoint-finality.ts';
 import { buildFrameBundle } from '../proofs/build-frame-bundle.ts';
 
@@ -99,6 +100,24 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
           publicKey: entry.publicKey.toString('base64'),
           fromBatchSeq: entry.fromBatchSeq,
         }));
+      }
+    }
+    // After a device key rotation, each such device's key history by device time.
+    const identity = identityStoreOf(store);
+    const rotatedDevices = await identity.devicesWithRotatedKeys();
+    if (rotatedDevices.length > 0) {
+      trust.deviceKeys = {};
+      for (const deviceId of rotatedDevices) {
+        const device = await store.device(deviceId);
+        if (!device) continue;
+        trust.deviceKeys[deviceId] = [
+          { alg: device.alg as 'ed25519', publicKey: device.public_key.toString('base64'), fromDeviceTimeMs: 0 },
+          ...(await identity.deviceKeys(deviceId)).map((key) => ({
+            alg: key.alg as 'ed25519',
+            publicKey: key.publicKey.toString('base64'),
+            fromDeviceTimeMs: key.validFromMs,
+          })),
+        ];
       }
     }
     if (context.config.witnesses.length > 0) {

@@ -2,7 +2,9 @@ import { fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/prot
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
+import '../auth/principal.ts';
 import { edgeHealth } from '../edges/edge-health.ts';
+import { identityStoreOf } from '../identity/identity-store.ts';
 
 const EdgeBody = z.object({ edgeId: IdSchema, alg: SignatureAlgorithmSchema, publicKey: z.string().min(1) }).strict();
 const DeviceBody = z.union([
@@ -13,10 +15,19 @@ const DeviceBody = z.union([
       publicKey: z.string().min(1),
       edgeId: IdSchema,
       attestation: z.literal('device-signed').optional(),
+      /** False: registered, not active until POST /v1/devices/:id/activate (docs/identity-lifecycle.md). */
+      activate: z.boolean().optional(),
     })
     .strict(),
   // A keyless device (Modbus, OPC UA): no key of its own; its edge signs its frames as edge-attested.
-  z.object({ deviceId: IdSchema, edgeId: IdSchema, attestation: z.literal('edge-attested') }).strict(),
+  z
+    .object({
+      deviceId: IdSchema,
+      edgeId: IdSchema,
+      attestation: z.literal('edge-attested'),
+      activate: z.boolean().optional(),
+    })
+    .strict(),
 ]);
 
 /** Registration of edges and devices (admin token required); reads of the registry. */
@@ -40,6 +51,13 @@ export async function registryRoutes(
           code: 'request_invalid',
           message: `edge ${body.edgeId} is registered with another key; rotate it with POST /v1/edges/:id/keys (docs/edge-operations.md)`,
         },
+      });
+    }
+    if (created) {
+      await identityStoreOf(store).recordRegistration('edge', body.edgeId, 'active', {
+        reason: 'registered',
+        actorId: request.principal?.subject ?? 'admin-token',
+        nowMs: context.clock(),
       });
     }
     context.log.info({ edgeId: body.edgeId, created }, 'edge registered');
@@ -74,7 +92,16 @@ export async function registryRoutes(
         error: { code: 'request_invalid', message: `device ${body.deviceId} is registered with another key or edge` },
       });
     }
-    context.log.info({ deviceId: body.deviceId, edgeId: body.edgeId, created }, 'device registered');
+    // A device starts active unless the body asks otherwise, so registering and sending keeps working.
+    const status = body.activate === false ? 'registered' : 'active';
+    if (created) {
+      await identityStoreOf(store).recordRegistration('device', body.deviceId, status, {
+        reason: 'registered',
+        actorId: request.principal?.subject ?? 'admin-token',
+        nowMs: context.clock(),
+      });
+    }
+    context.log.info({ deviceId: body.deviceId, edgeId: body.edgeId, created, status }, 'device registered');
     return reply.code(created ? 201 : 200).send({ deviceId: body.deviceId, created });
   });
   app.get('/v1/devices', async () => ({

@@ -47,6 +47,11 @@ export interface DevelopmentCa {
   serverCertificate(name: string, hostNames?: readonly string[]): Promise<IssuedCertificate>;
   /** A client certificate naming `urn:fieldproof:<kind>:<id>` (SAN URI, and CN), reused like server ones. */
   clientCertificate(kind: CertificateSubjectKind, id: string): Promise<IssuedCertificate>;
+  /**
+   * A client certificate, PEM, naming `urn:fieldproof:<kind>:<id>` for a public key whose private
+   * key stays with its holder (a device that sent a CSR). Not written to the folder.
+   */
+  clientCertificateForKey(kind: CertificateSubjectKind, id: string, publicKey: x509.PublicKey): Promise<string>;
 }
 
 function toPem(label: string, der: ArrayBuffer): string {
@@ -170,6 +175,28 @@ export async function loadOrCreateDevelopmentCa(options: {
         .filter((host) => isIP(host) !== 6)
         .map((host) => (isIP(host) ? `IP Address:${host}` : `DNS:${host}`));
       return issue(`server-${name}`, `CN=${hosts[0]}, O=Fieldproof ${name}`, altNames, 'server', wanted);
+    },
+    async clientCertificateForKey(kind, id, publicKey) {
+      const uri = certificateIdentityUri(kind, id);
+      const now = clock();
+      const certificate = await x509.X509CertificateGenerator.create({
+        serialNumber: serial(),
+        subject: `CN=${uri}, O=Fieldproof`,
+        issuer: caCertificate.subject,
+        notBefore: new Date(now - 60_000),
+        notAfter: new Date(now + leafCertificateValidityDays * dayMs),
+        publicKey,
+        signingKey: caSigningKey,
+        signingAlgorithm: ecdsaP256,
+        extensions: [
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false),
+          new x509.SubjectAlternativeNameExtension([{ type: 'url', value: uri }], false),
+          await x509.AuthorityKeyIdentifierExtension.create(caCertificate, false),
+        ],
+      });
+      return certificate.toString('pem');
     },
     clientCertificate(kind, id) {
       const uri = certificateIdentityUri(kind, id);

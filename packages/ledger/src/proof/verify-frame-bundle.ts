@@ -57,7 +57,8 @@ export interface VerifyFrameBundleResult {
 /**
  * Check a frame proof bundle offline against a trust file, in order, stopping at the first
  * failure: `schema` (bundle_malformed), `frame_signature` (device-signed: device key from
- * trust.devices, same alg, over the canonical frame; edge-attested: the frame's edgeId is the
+ * trust.devices, or after a rotation the trust.deviceKeys entry valid at the frame's deviceTimeMs,
+ * which the bundle's deviceKey, when present, must name; same alg, over the canonical frame; edge-attested: the frame's edgeId is the
  * batch's, the device has no key in trust.devices, and the edge key from trust.edges verifies the
  * envelope {attestation, edgeId, frame}: key_untrusted, frame_attestation_invalid,
  * frame_signature_invalid), `frame_id` (hex leaf
@@ -136,7 +137,17 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
         }
         return `edge-attested: the frame of keyless device ${deviceId} is signed by edge ${edgeId} on its behalf`;
       }
-      const key = trustedKey(trust.devices, deviceId, 'device');
+      const key = deviceKeyForTime(trust, deviceId, proof.frame.frame.deviceTimeMs);
+      if (proof.deviceKey) {
+        // The bundle names the key the cloud used; it must be the one the trust file holds for that time.
+        const named = fromBase64(proof.deviceKey.publicKey) ?? new Uint8Array();
+        if (proof.deviceKey.alg !== key.alg || toHex(named) !== toHex(key.publicKey)) {
+          throw new StepFailure(
+            'key_untrusted',
+            `the bundle names a key of device ${deviceId} that the trust file does not hold for device time ${proof.frame.frame.deviceTimeMs}`,
+          );
+        }
+      }
       if (proof.frame.alg !== key.alg) {
         throw new StepFailure(
           'frame_signature_invalid',
@@ -219,6 +230,30 @@ export function verifyFrameBundle(bundle: unknown, trust: TrustFile): VerifyFram
 }
 
 type TrustedEdgeKey = ReturnType<typeof trustedKey>;
+
+/**
+ * The trusted key of a device for a frame of device time `deviceTimeMs`: with trust.deviceKeys for
+ * the device (after a key rotation), the entry with the largest fromDeviceTimeMs at or below it;
+ * otherwise its one key in trust.devices. Throws key_untrusted when the trust file has none.
+ */
+function deviceKeyForTime(trust: TrustFile, deviceId: string, deviceTimeMs: number): TrustedEdgeKey {
+  const history =
+    trust.deviceKeys && Object.hasOwn(trust.deviceKeys, deviceId) ? trust.deviceKeys[deviceId] : undefined;
+  if (!history) return trustedKey(trust.devices, deviceId, 'device');
+  let chosen: (typeof history)[number] | undefined;
+  for (const entry of history) {
+    if (entry.fromDeviceTimeMs <= deviceTimeMs && (!chosen || entry.fromDeviceTimeMs > chosen.fromDeviceTimeMs)) {
+      chosen = entry;
+    }
+  }
+  if (!chosen) {
+    throw new StepFailure(
+      'key_untrusted',
+      `the trust file has no key of device ${deviceId} for device time ${deviceTimeMs}`,
+    );
+  }
+  return { alg: chosen.alg, publicKey: fromBase64(chosen.publicKey) ?? new Uint8Array() };
+}
 
 /**
  * The trusted keys of an edge for batch `batchSeq`: first the key that signs it, then (after a
