@@ -8,6 +8,7 @@ import {
 } from '@fieldproof/protocol';
 import { z } from 'zod';
 import { EvmAnchorConfigSchema } from './chain/evm/evm-anchor-config.ts';
+import { DirectIngestConfigSchema } from './direct-ingest/direct-ingest-config.ts';
 
 /** Most witnesses one log sends its checkpoints to. */
 export const witnessesMax = 32;
@@ -183,6 +184,11 @@ export const CloudConfigSchema = z
      * warning at start, and the API runs without it.
      */
     consoleDir: z.string().min(1).optional(),
+    /**
+     * Devices that talk to the cloud directly over HTTPS, CoAP or MQTT (docs/direct-ingest.md).
+     * Omitted: no direct ingest.
+     */
+    directIngest: DirectIngestConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, context) => {
