@@ -8,6 +8,7 @@ import {
 } from '@fieldproof/protocol';
 import { z } from 'zod';
 import { EvmAnchorConfigSchema } from './chain/evm/evm-anchor-config.ts';
+import { ScaleOutConfigSchema } from './scale-out/scale-out-config.ts';
 
 /** Most witnesses one log sends its checkpoints to. */
 export const witnessesMax = 32;
@@ -175,9 +176,21 @@ export const CloudConfigSchema = z
      * warning at start, and the API runs without it.
      */
     consoleDir: z.string().min(1).optional(),
+    /**
+     * Scale-out mode (docs/scale-out.md): the roles this process runs (ingest, sequencer, worker),
+     * the NATS JetStream bus and the external MQTT broker. Omitted: the embedded default.
+     */
+    scaleOut: ScaleOutConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, context) => {
+    if (config.scaleOut && config.store.kind !== 'postgres') {
+      context.addIssue({
+        code: 'custom',
+        path: ['store'],
+        message: 'scale-out roles share one store: set store.kind postgres (SQLite is one process only)',
+      });
+    }
     if (!config.tls && !isLoopbackHost(config.http.host)) {
       context.addIssue({
         code: 'custom',
