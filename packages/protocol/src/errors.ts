@@ -25,6 +25,13 @@ export const ErrorCodes = {
     status: 403,
     summary: 'The client certificate (mTLS) names another device than the frame or its MQTT topic.',
   },
+  // Direct ingest (device → cloud over HTTPS, CoAP or MQTT; see docs/direct-ingest.md).
+  bus_full: {
+    status: 503,
+    summary: 'The frame bus holds busFramesMax frames not yet in the log; retry after a short pause.',
+  },
+  bus_unavailable: { status: 503, summary: 'The frame bus is down or closed; retry when it is back.' },
+  direct_frames_too_many: { status: 413, summary: 'One direct upload holds more than directFramesMax frames.' },
   // Batches (edge → cloud).
   batch_malformed: { status: 400, summary: 'The batch upload does not match the batch schema.' },
   batch_oversize: { status: 413, summary: 'The batch holds more frames or bytes than allowed.' },

@@ -1,0 +1,146 @@
+import { FieldproofError } from '@fieldproof/protocol';
+import { describe, expect, it } from 'vitest';
+import type { BusDelivery, BusFrame } from './frame-bus.ts';
+import { createInProcessFrameBus } from './in-process-frame-bus.ts';
+
+const frame = (seq: number): BusFrame => ({
+  id: `dev-1:${seq}`,
+  bytes: new TextEncoder().encode(`{"seq":${seq}}`),
+  receivedAtMs: 1_700_000_000_000 + seq,
+  source: 'test',
+});
+
+/** Collect deliveries until `count` have been handed out, settling each with `settle`. */
+function collect(
+  bus: ReturnType<typeof createInProcessFrameBus>,
+  count: number,
+  settle: (delivery: BusDelivery) => Promise<void>,
+  max = 10,
+) {
+  const seen: string[] = [];
+  let resolveDone: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const consumer = bus.consume(
+    async (deliveries) => {
+      for (const delivery of deliveries) {
+        seen.push(delivery.frame.id);
+        await settle(delivery);
+      }
+      if (seen.length >= count) resolveDone();
+    },
+    { max, waitMs: 20 },
+  );
+  return { seen, done, consumer };
+}
+
+describe('in-process frame bus', () => {
+  it('delivers in order in pulls of up to max and forgets a frame once acked', async () => {
+    const bus = createInProcessFrameBus({ busFramesMax: 100 });
+    for (let seq = 0; seq < 25; seq++) await bus.publish(frame(seq));
+    expect(await bus.depth()).toBe(25);
+    const sizes: number[] = [];
+    const seen: string[] = [];
+    let resolveDone: () => void;
+    const done = new Promise<void>((resolve) => {
+      resolveDone = resolve;
+    });
+    const consumer = bus.consume(
+      async (deliveries) => {
+        sizes.push(deliveries.length);
+        for (const delivery of deliveries) {
+          seen.push(delivery.frame.id);
+          await delivery.ack();
+        }
+        if (seen.length === 25) resolveDone();
+      },
+      { max: 10, waitMs: 20 },
+    );
+    await done;
+    await consumer.stop();
+    expect(sizes).toEqual([10, 10, 5]);
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, seq) => `dev-1:${seq}`));
+    expect(await bus.depth()).toBe(0);
+    expect(bus.stats()).toMatchObject({ published: 25, acked: 25, redelivered: 0 });
+    await bus.close();
+  });
+
+  it('redelivers un-acked frames to the next consumer after a consumer stops', async () => {
+    const bus = createInProcessFrameBus({ busFramesMax: 100 });
+    for (let seq = 0; seq < 4; seq++) await bus.publish(frame(seq));
+    // The first consumer acks only the even seqs, then "dies" with the rest in flight.
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let handed = 0;
+    const first = bus.consume(
+      async (deliveries) => {
+        handed += deliveries.length;
+        for (const delivery of deliveries) {
+          if (Number(delivery.frame.id.split(':')[1]) % 2 === 0) await delivery.ack();
+        }
+        await blocked;
+      },
+      { max: 10, waitMs: 20 },
+    );
+    while (handed < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    const stopped = first.stop();
+    release();
+    await stopped;
+    expect(await bus.depth()).toBe(2);
+    const second = collect(bus, 2, (delivery) => delivery.ack());
+    await second.done;
+    await second.consumer.stop();
+    expect(second.seen).toEqual(['dev-1:1', 'dev-1:3']);
+    expect(await bus.depth()).toBe(0);
+    expect(bus.stats().redelivered).toBe(2);
+    await bus.close();
+  });
+
+  it('redelivers after a nak (with its delay) and after a handler that throws', async () => {
+    const bus = createInProcessFrameBus({ busFramesMax: 100 });
+    await bus.publish(frame(0));
+    await bus.publish(frame(1));
+    const attempts = new Map<string, number>();
+    const started = Date.now();
+    let nakedAgainAtMs = 0;
+    const run = collect(bus, 5, async (delivery) => {
+      const n = (attempts.get(delivery.frame.id) ?? 0) + 1;
+      attempts.set(delivery.frame.id, n);
+      if (delivery.frame.id === 'dev-1:0' && n === 1) return delivery.nak(50);
+      if (delivery.frame.id === 'dev-1:0' && n === 2) nakedAgainAtMs = Date.now();
+      if (delivery.frame.id === 'dev-1:1' && n < 3) throw new Error('store hiccup');
+      return delivery.ack();
+    });
+    await run.done;
+    await run.consumer.stop();
+    expect(attempts.get('dev-1:0')).toBe(2);
+    expect(attempts.get('dev-1:1')).toBe(3);
+    expect(nakedAgainAtMs - started).toBeGreaterThanOrEqual(45);
+    expect(await bus.depth()).toBe(0);
+    await bus.close();
+  });
+
+  it('refuses with bus_full at busFramesMax, counts it, and takes frames again once acked', async () => {
+    const bus = createInProcessFrameBus({ busFramesMax: 3 });
+    for (let seq = 0; seq < 3; seq++) await bus.publish(frame(seq));
+    const refused = await bus.publish(frame(3)).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(FieldproofError);
+    expect((refused as FieldproofError).code).toBe('bus_full');
+    expect((refused as FieldproofError).status).toBe(503);
+    expect(bus.stats().refusedFull).toBe(1);
+    // An id still on the bus is accepted without a second copy, even when full.
+    await bus.publish(frame(2));
+    expect(bus.stats().duplicates).toBe(1);
+    const run = collect(bus, 3, (delivery) => delivery.ack());
+    await run.done;
+    await run.consumer.stop();
+    await bus.publish(frame(3));
+    expect(await bus.depth()).toBe(1);
+    await bus.close();
+    const closed = await bus.publish(frame(4)).catch((error: unknown) => error);
+    expect((closed as FieldproofError).code).toBe('bus_unavailable');
+  });
+});
