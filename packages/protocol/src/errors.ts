@@ -111,11 +111,6 @@ export const ErrorCodes = {
     status: 503,
     summary: 'A store transaction kept meeting concurrent writers of the same rows and gave up; retry shortly.',
   },
-  // Frame bus (ingest → sequencer; docs/scale-out.md).
-  bus_unavailable: {
-    status: 503,
-    summary: 'The frame bus (NATS JetStream in scale-out) did not accept the frame in time; retry when it is back.',
-  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 /** One of the stable error codes. */

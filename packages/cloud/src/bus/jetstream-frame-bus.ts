@@ -186,7 +186,7 @@ async function ensureConsumer(
 function toDelivery(message: JsMsg, log: Logger | undefined): BusDelivery {
   const receivedAtMs = Number(message.headers?.get(receivedAtHeader) ?? '0');
   const frame: BusFrame = {
-    id: message.headers?.get('Nats-Msg-Id') ?? `${message.stream}:${message.seq}`,
+    id: message.headers?.get('Nats-Msg-Id') ?? `${message.info.stream}:${message.seq}`,
     // A copy: the message's data may be a view into the connection's read buffer.
     bytes: new Uint8Array(message.data),
     receivedAtMs: Number.isSafeInteger(receivedAtMs) ? receivedAtMs : 0,
