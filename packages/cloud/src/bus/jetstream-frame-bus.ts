@@ -183,7 +183,7 @@ async function ensureConsumer(
   }
 }
 
-function toDelivery(message: JsMsg, log: Logger | undefined): BusDelivery {
+function toDelivery(message: JsMsg): BusDelivery {
   const receivedAtMs = Number(message.headers?.get(receivedAtHeader) ?? '0');
   const frame: BusFrame = {
     id: message.headers?.get('Nats-Msg-Id') ?? `${message.info.stream}:${message.seq}`,
@@ -198,11 +198,10 @@ function toDelivery(message: JsMsg, log: Logger | undefined): BusDelivery {
     async ack() {
       if (settled) return;
       settled = true;
-      // Confirmed ack: if it is lost (NATS restarting), the frame comes back after ack_wait and the
-      // (device, seq) key drops it; so a failed ack is logged, not thrown at the sequencer.
-      await message.ackAck({ timeout: 5_000 }).catch((error: unknown) => {
-        log?.warn({ err: error, id: frame.id }, 'bus ack not confirmed; the frame will be redelivered and dropped');
-      });
+      // A plain ack, not a confirmed one (ackAck): the sequencer acks every frame of a batch, and a
+      // round trip each would cap its rate. An ack lost to a NATS restart only brings the frame
+      // back after ack_wait, and the store's (device, seq) key drops it.
+      message.ack();
     },
     async nak(delayMs?: number) {
       if (settled) return;
@@ -273,7 +272,7 @@ function startConsumer(
         continue;
       }
       const taken = buffer.splice(0, consumeOptions.max);
-      const deliveries = taken.map((message) => toDelivery(message, log));
+      const deliveries = taken.map((message) => toDelivery(message));
       try {
         await handler(deliveries);
       } catch (error) {
