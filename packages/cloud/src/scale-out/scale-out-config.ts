@@ -7,9 +7,10 @@ export type CloudRole = (typeof cloudRoles)[number];
 
 /**
  * The scale-out block of the cloud config (`cloud.scaleOut`): which roles this process runs and the
- * external services it reaches. Omitted: the embedded default (every part in one process, in-process
- * bus). Set: the bus is NATS JetStream, MQTT ingress is an external broker, the store must be
- * PostgreSQL (checked by the cloud config's refinement).
+ * JetStream bus between them. Omitted: the embedded default (every part in one process, in-process
+ * bus). Set: the bus is NATS JetStream and the store must be PostgreSQL (checked by the cloud
+ * config's refinement); MQTT ingress on an external broker is `directIngest.mqtt` with a
+ * `sharedGroup`, on the ingest role only.
  */
 export const ScaleOutConfigSchema = z
   .object({
@@ -18,7 +19,7 @@ export const ScaleOutConfigSchema = z
       .array(z.enum(cloudRoles))
       .min(1)
       .default([...cloudRoles]),
-    /** This node's id: names its persistent MQTT session and its bus source; stable across restarts. */
+    /** This node's id, for its NATS connection name and its logs; stable across restarts. */
     nodeId: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "-" and "_", at most 64')
@@ -59,36 +60,10 @@ export const ScaleOutConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** MQTT ingress on an external broker (Mosquitto, an EMQX cluster). */
-    mqtt: z
-      .object({
-        /** Broker URL. */
-        url: z
-          .string()
-          .regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL')
-          .default('mqtt://127.0.0.1:1883'),
-        /** Topic filter the devices publish under (`<topicPrefix>/<deviceId>`). */
-        topicPrefix: z.string().min(1).max(200).default('fieldproof/v1/frames'),
-        /** Shared-subscription group the ingest nodes split the frames in (`$share/<group>/…`). */
-        shareGroup: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{1,64}$/)
-          .default('fieldproof-ingest'),
-        /** Most frames received but not yet on the bus (MQTT receive maximum). */
-        inflightMax: z.number().int().min(1).max(65_535).default(1_000),
-        /** MQTT session expiry: how long the broker keeps this node's queued frames while it is away. */
-        sessionExpirySeconds: z.number().int().min(0).max(4_294_967_295).default(3_600),
-      })
-      .strict()
-      .prefault({}),
-    /** The sequencer's batching of bus deliveries into log appends. */
+    /** The sequencer role (its batching is `directIngest.batchFramesMax` and `batchWaitMs`). */
     sequencer: z
       .object({
-        /** Most frames in one appended batch. */
-        batchFramesMax: z.number().int().min(1).max(100_000).default(2_000),
-        /** Longest wait for frames before a pull ends empty. */
-        waitMs: z.number().int().min(1).max(60_000).default(100),
-        /** How often a waiting sequencer retries the checkpoint lease. */
+        /** How often a sequencer waiting for the lease (another one holds it) tries again. */
         leaseRetryMs: z.number().int().min(10).max(60_000).default(1_000),
       })
       .strict()
