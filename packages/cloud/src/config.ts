@@ -8,6 +8,7 @@ import {
 } from '@fieldproof/protocol';
 import { z } from 'zod';
 import { EvmAnchorConfigSchema } from './chain/evm/evm-anchor-config.ts';
+import { DirectIngestConfigSchema } from './direct-ingest/direct-ingest-config.ts';
 import { ScaleOutConfigSchema } from './scale-out/scale-out-config.ts';
 
 /** Most witnesses one log sends its checkpoints to. */
@@ -177,8 +178,13 @@ export const CloudConfigSchema = z
      */
     consoleDir: z.string().min(1).optional(),
     /**
-     * Scale-out mode (docs/scale-out.md): the roles this process runs (ingest, sequencer, worker),
-     * the NATS JetStream bus and the external MQTT broker. Omitted: the embedded default.
+     * Devices that talk to the cloud directly over HTTPS, CoAP or MQTT (docs/direct-ingest.md).
+     * Omitted: no direct ingest.
+     */
+    directIngest: DirectIngestConfigSchema.optional(),
+    /**
+     * Scale-out mode (docs/scale-out.md): the roles this process runs (ingest, sequencer, worker)
+     * and the NATS JetStream bus between them. Omitted: the embedded default.
      */
     scaleOut: ScaleOutConfigSchema.optional(),
   })

@@ -25,6 +25,11 @@ import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
 import type { CloudContext } from './context.ts';
 import { createDecisionLog } from './decisions/create-decision-log.ts';
+import {
+  type DirectIngest,
+  type StartDirectIngestOptions,
+  startDirectIngest,
+} from './direct-ingest/start-direct-ingest.ts';
 import { edgeHealthMetrics } from './edges/edge-health.ts';
 import { createEdgeOperationsStore } from './edges/edge-operations-store.ts';
 import { createKyselyEventStore } from './events/kysely-event-store.ts';
@@ -61,6 +66,8 @@ export interface StartCloudOptions {
   clock?: () => number;
   /** Finance module settings, webhook timing and stores. */
   finance?: StartFinanceOptions;
+  /** Direct ingest (when `directIngest` is configured): another frame bus (JetStream), or no sequencer here. */
+  directIngest?: StartDirectIngestOptions;
 }
 
 /** A running cloud server. */
@@ -83,6 +90,8 @@ export interface CloudServer {
   cosigner: Cosigner;
   /** The worker that re-executes the derived events edges send. */
   reexecutor: EventReexecutor;
+  /** Direct device ingest (HTTPS, CoAP, MQTT), when `directIngest` is configured. */
+  directIngest: DirectIngest | undefined;
   /** Sign a checkpoint now if the log grew. */
   checkpointNow(): Promise<number | undefined>;
   /** Stop the listener and workers, sign a last checkpoint, close the store. */
@@ -253,9 +262,16 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     };
     anchorer.start();
   } else log.info('chain: none (final checkpoints are not anchored; set cloud.chain to anchor them)');
+  // Before listen: the HTTPS transport is a route on the API listener.
+  const directIngest = config.directIngest
+    ? await startDirectIngest(context, app, config.directIngest, options.directIngest)
+    : undefined;
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
+    await directIngest?.startTransports();
   } catch (error) {
+    await directIngest?.stop();
+    await app.close();
     await finance.stop();
     await checkpointer.stop();
     await cosigner.stop();
@@ -275,12 +291,15 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     finance,
     cosigner,
     reexecutor,
+    directIngest,
     checkpointNow: async () => {
       const size = await publishCheckpoint(context);
       if (size !== undefined) cosigner.trigger();
       return size;
     },
     async stop() {
+      // First: stop taking direct frames and let the sequencer finish its batch while the store is open.
+      await directIngest?.stop();
       await app.close();
       await finance.stop();
       await checkpointer.stop();

@@ -15,6 +15,15 @@ export const topics = {
     return deviceId.length > 0 && !deviceId.includes('/') ? deviceId : undefined;
   },
   /**
+   * Where a device that talks to the cloud directly (no edge) publishes its frames; the cloud's
+   * direct MQTT ingest subscribes to the wildcard, so edge and cloud never take each other's frames.
+   */
+  directFrames: (deviceId: string): string => `fieldproof/v1/direct/frames/${deviceId}`,
+  /** The cloud's direct-ingest subscription to all direct devices' frames. */
+  directFramesWildcard: 'fieldproof/v1/direct/frames/+',
+  /** Where the cloud publishes a refused direct frame's `{code, message}`: `<prefix>/<deviceId>`. */
+  directRejectsPrefix: 'fieldproof/v1/direct/rejects',
+  /**
    * Where a broker that checks client certificates (mTLS) reroutes a frame published by a device
    * whose certificate names another device than the topic: the edge quarantines whatever arrives
    * here as `device_certificate_mismatch`. The last level is the device id of the certificate.
