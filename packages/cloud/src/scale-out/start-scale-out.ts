@@ -2,9 +2,9 @@ import type { FrameBus, FrameBusConsumer } from '../bus/frame-bus.ts';
 import { openJetStreamFrameBus } from '../bus/jetstream-frame-bus.ts';
 import type { CloudContext } from '../context.ts';
 import type { DirectIngestConfig } from '../direct-ingest/direct-ingest-config.ts';
-import type { DirectIngest } from '../direct-ingest/start-direct-ingest.ts';
 import { loadDirectIngestEdge } from '../direct-ingest/load-direct-ingest-edge.ts';
 import { sequenceDirectFrames } from '../direct-ingest/sequence-direct-frames.ts';
+import type { DirectIngest } from '../direct-ingest/start-direct-ingest.ts';
 import { publishCheckpoint } from '../workers/checkpointer.ts';
 import { acquireSequencerLease, type SequencerLease } from './acquire-sequencer-lease.ts';
 import { type CloudRole, cloudRoles, type ScaleOutConfig } from './scale-out-config.ts';
@@ -38,10 +38,7 @@ export function configuredRoles(scaleOut: ScaleOutConfig | undefined): ReadonlyS
  * The direct-ingest settings for this process's roles: the MQTT and CoAP transports run on ingest
  * nodes only (an MQTT client on a sequencer would take a share of the frames it should not).
  */
-export function directIngestForRoles(
-  settings: DirectIngestConfig,
-  roles: ReadonlySet<CloudRole>,
-): DirectIngestConfig {
+export function directIngestForRoles(settings: DirectIngestConfig, roles: ReadonlySet<CloudRole>): DirectIngestConfig {
   if (roles.has('ingest')) return settings;
   return { ...settings, https: false, mqtt: undefined, coap: undefined };
 }
