@@ -158,6 +158,9 @@ export function createInProcessFrameBus(options: InProcessFrameBusOptions): InPr
             if (!settled.has(id)) release(id, entry);
           }
           inFlight = [];
+          // A turn of the event loop between pulls: a handler whose store answers in microtasks
+          // (SQLite) must not starve timers and sockets while frames keep coming round.
+          await new Promise((resolve) => setImmediate(resolve));
         }
       })();
       const consumer = {
