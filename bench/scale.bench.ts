@@ -3,8 +3,10 @@
  * beside scale-out (2 ingest processes + a sequencer process: Mosquitto, NATS JetStream,
  * PostgreSQL), in the same run on the same machine, with the devices publishing from a separate
  * load process; and API latency p50/p99 (GET /v1/status, a proof fetch) under that load from
- * another process. Both modes take frames from the machine's Mosquitto (direct MQTT ingest), so
- * the broker is common to both. Frames are pre-signed: signing is the devices' cost.
+ * another process. Both modes take frames from one private Mosquitto (direct MQTT ingest), so the
+ * broker is common to both; it queues without limit (max_queued_messages 0), as a broker for
+ * ingest must: Mosquitto's default of 1,000 queued messages per session drops QoS 1 frames once
+ * the load runs ahead of the subscribers. Frames are pre-signed: signing is the devices' cost.
  * A frame counts when it is settled: stored in the log, or quarantined (a frame of a device that
  * reaches the bus after a higher seq of the same device — see docs/scale-out.md — is quarantined
  * as frame_replayed; the count is printed).
@@ -19,12 +21,12 @@ import { generateKeyPair, toBase64 } from '@fieldproof/protocol';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
 import pg from 'pg';
+import { freePort, startMosquitto, waitForPort } from '../packages/cli/_test/processes.ts';
 import { describeMachine, writeResults } from './machine.ts';
 
-const framesTotal = Number(process.env.BENCH_SCALE_FRAMES ?? 20_000);
-const deviceCount = Number(process.env.BENCH_SCALE_DEVICES ?? 200);
+const framesTotal = Number(process.env.BENCH_SCALE_FRAMES ?? 10_000);
+const deviceCount = Number(process.env.BENCH_SCALE_DEVICES ?? 100);
 const framesPerDevice = Math.ceil(framesTotal / deviceCount);
-const mosquittoUrl = process.env.FIELDPROOF_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const natsUrl = process.env.FIELDPROOF_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const postgresUrl = process.env.FIELDPROOF_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const repoRoot = resolve(import.meta.dirname, '..');
@@ -170,6 +172,10 @@ async function measure(label: string, url: string, topicPrefix: string, devices:
 }
 
 const dataRoot = mkdtempSync(join(tmpdir(), 'fieldproof-bench-scale-'));
+const mosquittoPort = await freePort();
+const mosquitto = startMosquitto(mosquittoPort, join(dataRoot, 'mosquitto'));
+await waitForPort(mosquittoPort);
+const mosquittoUrl = `mqtt://127.0.0.1:${mosquittoPort}`;
 const schema = `fp_${randomBytes(6).toString('hex')}`;
 const stream = `FP_BENCH_${runId}`.toUpperCase();
 try {
@@ -263,6 +269,8 @@ try {
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await client.end();
+  mosquitto.child.kill('SIGTERM');
+  await mosquitto.exited;
   rmSync(dataRoot, { recursive: true, force: true });
 }
 process.exit(0);
