@@ -97,6 +97,18 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
           expect(bundle.frame.frame.deviceId).toBe(item.deviceId);
         }
       }
+      // The direct device talks to the cloud itself (HTTPS, no edge): its frames land and verify too.
+      const direct = embedded.directDevices[0];
+      expect(direct?.deviceId).toBe('direct-power-meter-1');
+      const directFrames = await waitFor('3 logged frames of the direct device', async () => {
+        const list = await getJson<FrameList>(`${cloudUrl}/v1/frames?deviceId=${direct?.deviceId}&limit=3`);
+        return list.items.length >= 3 ? list : undefined;
+      });
+      for (const item of directFrames.items) {
+        const report = verifyFrameBundle(await fetchBundle(cloudUrl, item.id), trust);
+        expect(report.steps.filter((step) => !step.ok)).toEqual([]);
+      }
+      expect(embedded.cloud.directIngest?.coapPort).toBeGreaterThan(0);
       // The CLI verifier accepts one, and names the failing step of a tampered copy.
       const bundle = await fetchBundle(cloudUrl, perDevice[0]?.items[0]?.id ?? '');
       const bundlePath = join(dataDir, 'bundle.json');
@@ -149,8 +161,11 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       expect(signatureLineCount(cosignedNote)).toBeGreaterThanOrEqual(1 + 3);
       const edgeStatus = reopened.edge.status();
       expect(edgeStatus.outbox.batches).toBe(0);
-      expect(status.logSize).toBe(edgeStatus.batches);
-      expect(status.batches).toBe(edgeStatus.batches);
+      // The log holds the edge's batches and those of the cloud's direct-ingest step.
+      const directBatches = ((await reopened.cloud.context.store.edge('cloud-direct'))?.last_batch_seq ?? -1) + 1;
+      expect(directBatches).toBeGreaterThan(0);
+      expect(status.logSize).toBe(edgeStatus.batches + directBatches);
+      expect(status.batches).toBe(edgeStatus.batches + directBatches);
       expect(status.checkpointSize).toBe(status.logSize);
       const lastSeqByDevice = new Map<string, number>();
       for (const device of reopened.devices) {
@@ -182,7 +197,9 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       expect(status.quarantined).toBe(0);
       expect(embedded.edge.status().quarantined).toBe(0);
       const edges = await getJson<{ items: { edgeId: string; lastBatchSeq: number }[] }>(`${cloudUrl}/v1/edges`);
-      expect(edges.items[0]?.lastBatchSeq).toBeGreaterThanOrEqual(firstRun.batches - 1);
+      expect(edges.items.find((item) => item.edgeId === 'edge-1')?.lastBatchSeq).toBeGreaterThanOrEqual(
+        firstRun.batches - 1,
+      );
     } finally {
       await embedded.stop();
     }

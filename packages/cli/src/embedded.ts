@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type CloudServer, loadLogIdentity, startCloudServer } from '@fieldproof/cloud';
 import {
   createFileSeqStore,
+  createHttpPublisher,
   createMqttPublisher,
   type FleetDevice,
   type FleetProgress,
@@ -55,6 +56,10 @@ export interface EmbeddedOptions {
   httpPort?: number;
   /** Edge HTTP port (0 = any free port). */
   edgePort?: number;
+  /** The cloud's CoAP direct-ingest port, UDP (0 = any free port) [5683; any free one when httpPort is 0, as in tests]. */
+  coapPort?: number;
+  /** Simulated devices that talk to the cloud directly over HTTPS, with no edge (0 = none) [1]. */
+  directDevices?: number;
   /** Hash suite of the log and batches. */
   suite?: CryptoSuiteName;
   /** Simulated devices of each kind in the demo site (0 = none). */
@@ -130,6 +135,10 @@ export interface Embedded {
   industrial: { meterPort: number; scaleEndpoint: string; deviceIds: string[] } | undefined;
   /** Resolves when the fleet stops (after stop()). */
   fleet: Promise<RunFleetResult> | undefined;
+  /** The simulated direct devices (registered with the cloud's direct-ingest edge). */
+  directDevices: FleetDevice[];
+  /** Resolves when the direct devices stop (after stop()). */
+  directFleet: Promise<RunFleetResult> | undefined;
   /** Stop devices, edge, cloud, broker and witnesses, in that order. */
   stop(): Promise<void>;
 }
@@ -143,6 +152,17 @@ export function demoDevices(dataDir: string, devicesPerKind: number): FleetDevic
       const keyPair = loadOrCreateKeyPair(join(dataDir, 'devices', 'keys', `${deviceId}.json`), algorithmByKind[kind]);
       devices.push({ deviceId, kind, signer: keyPairSigner(keyPair), seed: `demo/${deviceId}` });
     }
+  }
+  return devices;
+}
+
+/** The demo's direct devices (a power meter that talks to the cloud itself); keys made on first start. */
+export function demoDirectDevices(dataDir: string, count: number): FleetDevice[] {
+  const devices: FleetDevice[] = [];
+  for (let n = 1; n <= count; n++) {
+    const deviceId = `direct-power-meter-${n}`;
+    const keyPair = loadOrCreateKeyPair(join(dataDir, 'devices', 'keys', `${deviceId}.json`), 'ed25519');
+    devices.push({ deviceId, kind: 'power-meter', signer: keyPairSigner(keyPair), seed: `demo/${deviceId}` });
   }
   return devices;
 }
@@ -258,6 +278,18 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         witnessThreshold: embeddedWitnessThreshold,
         consoleDir: options.consoleDir ?? defaultConsoleDir,
         ...(tls ? { tls: await tls.listener('cloud', 'none'), clientTls: { caFile: tls.caFile } } : {}),
+        // Devices may also talk to the cloud directly (docs/direct-ingest.md): HTTPS on the API
+        // listener, CoAP on UDP, and MQTT on the embedded broker (Aedes speaks MQTT 3.1.1).
+        directIngest: {
+          https: true,
+          coap: { host, port: options.coapPort ?? (options.httpPort === 0 ? 0 : 5683) },
+          mqtt: {
+            url: broker.url,
+            protocolVersion: 4,
+            clientId: 'cloud-direct-ingest',
+            ...(tls ? { tls: await tls.clientFiles('edge', 'cloud-direct') } : {}),
+          },
+        },
       },
       {
         log: log.child({ service: 'cloud' }),
@@ -273,6 +305,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     throw error;
   }
   const devices = demoDevices(options.dataDir, options.devicesPerKind ?? 2);
+  const directDevices = demoDirectDevices(options.dataDir, options.directDevices ?? 1);
   // Keyless devices: the Modbus meter is up before the edge (fast); the OPC UA server starts in the
   // background (node-opcua takes a few seconds, more on first start for its certificate) and the
   // edge's OPC UA intake connects when it is up, retrying as it does for a real PLC.
@@ -328,6 +361,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         alg: device.signer.alg,
         publicKey: toBase64(device.signer.publicKey),
         edgeId,
+      });
+    }
+    for (const device of directDevices) {
+      await registerWithCloud(cloud, send, '/v1/devices', {
+        deviceId: device.deviceId,
+        alg: device.signer.alg,
+        publicKey: toBase64(device.signer.publicKey),
+        edgeId: cloud.directIngest?.edgeId ?? 'cloud-direct',
       });
     }
     for (const deviceId of industrial?.deviceIds ?? []) {
@@ -418,6 +459,23 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
           ...(options.onFleetProgress ? { onProgress: options.onFleetProgress } : {}),
         })
       : undefined;
+  // The direct devices POST each frame to the cloud's /v1/ingest/frames; no edge in between.
+  const directFleet =
+    directDevices.length > 0 && (options.ratePerDeviceHz ?? 1) > 0
+      ? runFleet({
+          devices: directDevices,
+          createPublisher: async (deviceId) =>
+            createHttpPublisher({
+              url: new URL('/v1/ingest/frames', cloud.url).href,
+              // One in flight: seqs must reach the cloud rising (a late lower seq is frame_replayed).
+              inflightMax: 1,
+              ...(tls ? { tls: await tls.clientMaterial('device', deviceId) } : {}),
+            }),
+          seqStore: createFileSeqStore(join(options.dataDir, 'devices', 'seq')),
+          ratePerDeviceHz: options.ratePerDeviceHz ?? 1,
+          signal: controller.signal,
+        })
+      : undefined;
   return {
     broker,
     tls,
@@ -427,9 +485,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     devices,
     industrial,
     fleet,
+    directDevices,
+    directFleet,
     async stop() {
       controller.abort();
       if (fleet) await fleet;
+      if (directFleet) await directFleet;
       // The edge seals and hands over what it holds (for a few seconds at most; the rest stays in its outbox).
       await edge.stop();
       await stopIndustrial();

@@ -7,16 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   canonicalizeFrame,
+  createTlsFetch,
+  type FetchLike,
   generateKeyPair,
   type KeyPair,
+  readTlsFiles,
   type SignatureAlgorithm,
   type SignedFrame,
   sign,
   toBase64,
   utf8,
 } from '@fieldproof/protocol';
+import type { CloudConfigInput } from '../src/config.ts';
 import type { DirectIngestConfigInput } from '../src/direct-ingest/direct-ingest-config.ts';
 import { type CloudServer, type StartCloudOptions, startCloudServer } from '../src/server.ts';
+import { loadOrCreateDevelopmentCa } from '../src/tls/development-ca.ts';
 
 /** A direct device: its key and a rising seq. */
 export interface DirectDevice {
@@ -52,34 +57,56 @@ export function directDevice(deviceId: string, alg: SignatureAlgorithm = 'ed2551
 export interface DirectCloud {
   cloud: CloudServer;
   dataDir: string;
+  /** `fetch`, trusting the cloud's CA when it runs TLS. */
+  fetch: FetchLike;
+  /** Register an edge (another edge than the direct one, to test a foreign device). */
+  registerEdge(edgeId: string): Promise<void>;
   /** Register a device with the direct-ingest edge (or with `edgeId`). */
   register(device: DirectDevice, edgeId?: string): Promise<void>;
   /** Stop the cloud and remove its folder. */
   close(): Promise<void>;
 }
 
-/** Start a cloud (SQLite, plain HTTP on loopback, port 0) with `directIngest`. */
+/** Start a cloud (SQLite, loopback, port 0; HTTPS from a development CA with `tls`) with `directIngest`. */
 export async function startDirectCloud(
   directIngest: DirectIngestConfigInput,
   options: StartCloudOptions = {},
+  more: { tls?: boolean } = {},
 ): Promise<DirectCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-direct-'));
-  const cloud = await startCloudServer({ dataDir, http: { port: 0 }, checkpointIntervalMs: 50, directIngest }, options);
+  let tls: CloudConfigInput['tls'];
+  let fetchLike: FetchLike = fetch;
+  if (more.tls) {
+    const ca = await loadOrCreateDevelopmentCa({ dir: join(dataDir, 'tls') });
+    const issued = await ca.serverCertificate('cloud');
+    tls = { certFile: issued.certFile, keyFile: issued.keyFile };
+    fetchLike = createTlsFetch(readTlsFiles({ caFile: ca.caFile }));
+  }
+  const cloud = await startCloudServer(
+    { dataDir, http: { port: 0 }, checkpointIntervalMs: 50, directIngest, ...(tls ? { tls } : {}) },
+    options,
+  );
+  const admin = async (path: string, body: unknown) => {
+    const response = await fetchLike(`${cloud.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud.adminToken}` },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${path} failed: ${await response.text()}`);
+  };
   return {
     cloud,
     dataDir,
+    fetch: fetchLike,
+    registerEdge: (edgeId) =>
+      admin('/v1/edges', { edgeId, alg: 'ed25519', publicKey: toBase64(generateKeyPair('ed25519').publicKey) }),
     async register(device, edgeId) {
-      const response = await fetch(`${cloud.url}/v1/devices`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud.adminToken}` },
-        body: JSON.stringify({
-          deviceId: device.deviceId,
-          alg: device.keyPair.alg,
-          publicKey: toBase64(device.keyPair.publicKey),
-          edgeId: edgeId ?? cloud.directIngest?.edgeId,
-        }),
+      await admin('/v1/devices', {
+        deviceId: device.deviceId,
+        alg: device.keyPair.alg,
+        publicKey: toBase64(device.keyPair.publicKey),
+        edgeId: edgeId ?? cloud.directIngest?.edgeId,
       });
-      if (!response.ok) throw new Error(`device registration failed: ${await response.text()}`);
     },
     async close() {
       await cloud.stop();

@@ -68,6 +68,9 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
   write(`  MQTT broker     ${broker.url}   (devices publish to fieldproof/v1/frames/<deviceId>)`);
   write(`  Cloud API       ${cloud.url}   (status: ${cloud.url}/v1/status)`);
   write(
+    `  Direct ingest   ${cloud.url}/v1/ingest/frames, CoAP coap://${options.host}:${cloud.directIngest?.coapPort ?? '-'}/frames, MQTT ${broker.url} topic fieldproof/v1/direct/frames/<deviceId>   (devices with no edge)`,
+  );
+  write(
     `  Console         ${cloud.url}/${existsSync(join(defaultConsoleDir, 'index.html')) ? '' : '   (not built: run npm run build:console)'}`,
   );
   write(`  Edge gateway    ${edge.httpUrl ?? '(no HTTP)'}   (status: ${edge.httpUrl}/v1/status)`);

@@ -16,6 +16,9 @@ import { startCoapTransport } from './start-coap-transport.ts';
 import { startHttpsTransport } from './start-https-transport.ts';
 import { startMqttTransport } from './start-mqtt-transport.ts';
 
+/** Longest a stop waits for the sequencer to log what the in-process bus still holds. */
+const drainTimeoutMs = 5_000;
+
 export interface StartDirectIngestOptions {
   /** The bus; the in-process bus (`busFramesMax`) when omitted. A given bus is not closed on stop. */
   bus?: FrameBus;
@@ -133,6 +136,13 @@ export async function startDirectIngest(
     },
     async stop() {
       for (const transport of transports.splice(0).reverse()) await transport.stop();
+      // A graceful stop logs what the bus holds first: the in-process bus does not outlive the process.
+      if (consumer && ownBus) {
+        const deadline = context.clock() + drainTimeoutMs;
+        while ((await bus.depth()) > 0 && context.clock() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
       await consumer?.stop();
       if (ownBus) await bus.close();
     },

@@ -58,40 +58,55 @@ export async function startMqttTransport(parameters: StartMqttTransportParameter
     ...(settings.username === undefined ? {} : { username: settings.username }),
     ...(settings.password === undefined ? {} : { password: settings.password }),
     ...(settings.tls ? readTlsFiles(settings.tls) : {}),
-    customHandleAcks: (topic, message, _packet, done) => {
-      const tail = topic.startsWith(prefix) ? topic.slice(prefix.length) : '';
-      const topicDeviceId = tail.length > 0 && !tail.includes('/') ? tail : '';
-      const offer = () => {
-        accept({ frames: [{ bytes: message, topicDeviceId }], transport: 'mqtt', source: settings.clientId }).then(
-          ({ results }) => {
-            const result = results[0] as DirectFrameResult;
-            if (result.ok) return done(0);
-            if (result.status === 503) {
-              // The bus is full or down: hold the PUBACK and offer the frame again; never drop it.
-              if (stopping) return;
-              setTimeout(offer, parameters.retryDelayMs).unref();
-              return;
-            }
-            if (topicDeviceId) {
-              client.publish(
-                `${settings.rejectTopicPrefix}/${topicDeviceId}`,
-                JSON.stringify({ code: result.code, message: result.message }),
-                { qos: 0 },
-              );
-            }
-            return done(settings.protocolVersion === 5 ? pubackReason(result) : 0);
-          },
-          (error: unknown) => {
-            // Not acknowledged: the broker keeps the frame in the session for the next connection.
-            log.error({ err: error, topic }, 'MQTT frame could not be handled; not acknowledging it');
-            if (!stopping) setTimeout(offer, parameters.retryDelayMs).unref();
-          },
-        );
-      };
-      offer();
-    },
+    // MQTT 5: the PUBACK, with its reason code, waits for `done` (mqtt.js uses it only on v5).
+    ...(settings.protocolVersion === 5
+      ? {
+          customHandleAcks: (topic: string, message: Buffer, _packet: unknown, done: (code: number) => void) =>
+            handle(topic, message, done),
+        }
+      : {}),
   };
   const client: MqttClient = mqtt.connect(settings.url, options);
+  if (settings.protocolVersion === 4) {
+    // MQTT 3.1.1 has no reason codes: the PUBACK waits for handleMessage's callback instead.
+    client.handleMessage = (packet, callback) => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      handle(packet.topic, payload, () => callback());
+    };
+  }
+
+  /** Offer one frame to the verify step; `finish` sends the PUBACK (with a reason code on v5). */
+  function handle(topic: string, message: Buffer, finish: (reasonCode: number) => void): void {
+    const tail = topic.startsWith(prefix) ? topic.slice(prefix.length) : '';
+    const topicDeviceId = tail.length > 0 && !tail.includes('/') ? tail : '';
+    const offer = () => {
+      accept({ frames: [{ bytes: message, topicDeviceId }], transport: 'mqtt', source: settings.clientId }).then(
+        ({ results }) => {
+          const result = results[0] as DirectFrameResult;
+          if (result.ok) return finish(0);
+          if (result.status === 503) {
+            // The bus is full or down: hold the PUBACK and offer the frame again; never drop it.
+            if (!stopping) setTimeout(offer, parameters.retryDelayMs).unref();
+            return;
+          }
+          if (topicDeviceId) {
+            client.publish(
+              `${settings.rejectTopicPrefix}/${topicDeviceId}`,
+              JSON.stringify({ code: result.code, message: result.message }),
+              { qos: 0 },
+            );
+          }
+          return finish(pubackReason(result));
+        },
+        (error: unknown) => {
+          // Not acknowledged: the broker keeps the frame in the session for the next connection.
+          log.error({ err: error, topic }, 'MQTT frame could not be handled; not acknowledging it');
+          if (!stopping) setTimeout(offer, parameters.retryDelayMs).unref();
+        },
+      );
+    };
+    offer();
+  }
   client.on('error', (error) => log.warn({ err: error }, 'direct-ingest MQTT error'));
   let reconnecting = false;
   client.on('connect', (connack) => {
