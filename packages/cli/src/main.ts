@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runStart } from './commands/start.ts';
+import { runStartScaleOut, scaleOutRequested, withoutEmbeddedMode } from './commands/start-scale-out.ts';
 import { runVerify } from './commands/verify.ts';
 
 const usage = `fieldproof <command> [options]
@@ -10,6 +11,9 @@ Commands:
              --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
              TLS on every listener by default (development CA in <data-dir>/tls; MQTT on mqtts 8883);
              --mtls: devices present their own certificates; --plain: no TLS (loopback hosts only)
+             --mode scale-out: every role in one process against external services; --role ingest|sequencer|worker
+             runs one role (docs/scale-out.md): --store postgres://…[?schema=] --nats nats://127.0.0.1:4222
+             --mqtt-url mqtt://127.0.0.1:1883 --node-id node-1 --topic-prefix fieldproof/v1/direct/frames
   verify     Check a frame or decision proof bundle offline, and its anchor on chain with --rpc:
              fieldproof verify <bundle.json> --trust <keys.json> [--rpc <URL>]
   simulate   Drive simulated devices at a broker (see: fieldproof simulate --help)
@@ -35,8 +39,10 @@ async function main(argv: string[]): Promise<number> {
   const env = process.env;
   switch (command) {
     case 'start': {
+      // --mode scale-out / --role: a node against PostgreSQL, NATS JetStream and an MQTT broker.
+      if (scaleOutRequested(rest)) return runStartScaleOut(rest, write);
       const { values } = parseArgs({
-        args: rest,
+        args: withoutEmbeddedMode(rest),
         options: {
           'data-dir': { type: 'string' },
           host: { type: 'string' },

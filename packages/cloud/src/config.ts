@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import { EvmAnchorConfigSchema } from './chain/evm/evm-anchor-config.ts';
 import { DirectIngestConfigSchema } from './direct-ingest/direct-ingest-config.ts';
+import { ScaleOutConfigSchema } from './scale-out/scale-out-config.ts';
 
 /** Most witnesses one log sends its checkpoints to. */
 export const witnessesMax = 32;
@@ -189,9 +190,21 @@ export const CloudConfigSchema = z
      * Omitted: no direct ingest.
      */
     directIngest: DirectIngestConfigSchema.optional(),
+    /**
+     * Scale-out mode (docs/scale-out.md): the roles this process runs (ingest, sequencer, worker)
+     * and the NATS JetStream bus between them. Omitted: the embedded default.
+     */
+    scaleOut: ScaleOutConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, context) => {
+    if (config.scaleOut && config.store.kind !== 'postgres') {
+      context.addIssue({
+        code: 'custom',
+        path: ['store'],
+        message: 'scale-out roles share one store: set store.kind postgres (SQLite is one process only)',
+      });
+    }
     if (!config.tls && !isLoopbackHost(config.http.host)) {
       context.addIssue({
         code: 'custom',

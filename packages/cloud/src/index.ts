@@ -19,5 +19,6 @@ export * from './finance/start-finance.ts';
 export * from './finance/stores/open-finance-stores.ts';
 export * from './finance/webhooks/sign-webhook.ts';
 export * from './log/load-log-identity.ts';
+export * from './scale-out/scale-out-config.ts';
 export * from './server.ts';
 export * from './tls/development-ca.ts';

@@ -50,6 +50,7 @@ import { provisioningRoutes } from './routes/provisioning-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
 import { tileRoutes } from './routes/tile-routes.ts';
+import { configuredRoles, directIngestForRoles, openScaleOut, type ScaleOut } from './scale-out/start-scale-out.ts';
 import type { CloudStore } from './storage/cloud-store.ts';
 import { openPostgresCloudStore } from './storage/postgres/open-postgres-cloud-store.ts';
 import { openSqliteCloudStore } from './storage/sqlite/open-sqlite-cloud-store.ts';
@@ -87,14 +88,16 @@ export interface CloudServer {
   decisionLog: DecisionLog;
   /** Routes' and workers' shared context (for tests and the CLI). */
   context: CloudContext;
-  /** The finance module: its stores, price book and workers. */
-  finance: CloudFinance;
+  /** The finance module: its stores, price book and workers (undefined on a scale-out node without the worker role). */
+  finance: CloudFinance | undefined;
   /** The worker that sends checkpoints to the configured witnesses (idle without witnesses). */
-  cosigner: Cosigner;
+  cosigner: Cosigner | undefined;
   /** The worker that re-executes the derived events edges send. */
-  reexecutor: EventReexecutor;
+  reexecutor: EventReexecutor | undefined;
   /** Direct device ingest (HTTPS, CoAP, MQTT), when `directIngest` is configured. */
   directIngest: DirectIngest | undefined;
+  /** Scale-out roles and the JetStream bus, when `scaleOut` is configured (docs/scale-out.md). */
+  scaleOut: ScaleOut | undefined;
   /** Sign a checkpoint now if the log grew. */
   checkpointNow(): Promise<number | undefined>;
   /** Stop the listener and workers, sign a last checkpoint, close the store. */
@@ -234,28 +237,33 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await consistencyRoutes(app, context);
   await decisionRoutes(app, context, decisions, requireAdmin);
   const decisionLog = createDecisionLog(context, decisions);
-  const finance = await startFinance(
-    app,
-    {
-      store,
-      suite: config.suite,
-      events: context.events,
-      decisionLog,
-      clock: context.clock,
-      log: log.child({ module: 'finance' }),
-      requireAdmin,
-    },
-    { ...options.finance, stores: { alerts: context.alerts, ...options.finance?.stores } },
-  );
+  // Scale-out (docs/scale-out.md): each role starts only its parts; the embedded default runs all.
+  const roles = configuredRoles(config.scaleOut);
+  const scaleOut = config.scaleOut ? await openScaleOut(context, config.scaleOut) : undefined;
+  const finance = !roles.has('worker')
+    ? undefined
+    : await startFinance(
+        app,
+        {
+          store,
+          suite: config.suite,
+          events: context.events,
+          decisionLog,
+          clock: context.clock,
+          log: log.child({ module: 'finance' }),
+          requireAdmin,
+        },
+        { ...options.finance, stores: { alerts: context.alerts, ...options.finance?.stores } },
+      );
   await tileRoutes(app, context);
   await alertRoutes(app, context, context.alerts, requireAdmin);
-  const reexecutor = startEventReexecutor(context, defaultEventRegistry);
-  await eventRoutes(app, context, () => reexecutor.trigger());
-  const cosigner = startCosigner(
-    context,
-    config.clientTls ? { fetch: createTlsFetch(readTlsFiles(config.clientTls)) } : {},
-  );
-  const checkpointer = startCheckpointer(context, { onPublished: () => cosigner.trigger() });
+  const reexecutor = roles.has('worker') ? startEventReexecutor(context, defaultEventRegistry) : undefined;
+  await eventRoutes(app, context, () => reexecutor?.trigger());
+  const cosigner = roles.has('worker')
+    ? startCosigner(context, config.clientTls ? { fetch: createTlsFetch(readTlsFiles(config.clientTls)) } : {})
+    : undefined;
+  // Scale-out: the sequencer holding the log's lease signs the checkpoints (ScaleOut.startSequencer).
+  const checkpointer = scaleOut ? undefined : startCheckpointer(context, { onPublished: () => cosigner?.trigger() });
   if (config.witnesses.length === 0) log.info('witnesses: none (every checkpoint counts as final)');
   // With witnesses, only checkpoints cosigned by witnessThreshold of them are anchored.
   const anchorer = config.chain
@@ -273,22 +281,30 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
       chainId: anchorer.scope.chainId,
       contractAddress: anchorer.scope.contractAddress,
     };
-    anchorer.start();
+    if (roles.has('worker')) anchorer.start();
   } else log.info('chain: none (final checkpoints are not anchored; set cloud.chain to anchor them)');
   // Before listen: the HTTPS transport is a route on the API listener.
-  const directIngest = config.directIngest
-    ? await startDirectIngest(context, app, config.directIngest, options.directIngest)
-    : undefined;
+  const directIngest = !config.directIngest
+    ? undefined
+    : scaleOut
+      ? // Scale-out: the JetStream bus; the transports on ingest nodes; the lease-holding sequencer consumes.
+        await startDirectIngest(context, app, directIngestForRoles(config.directIngest, roles), {
+          bus: scaleOut.bus,
+          sequencer: false,
+        })
+      : await startDirectIngest(context, app, config.directIngest, options.directIngest);
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
     await directIngest?.startTransports();
+    scaleOut?.startSequencer(directIngest);
   } catch (error) {
     await directIngest?.stop();
+    await scaleOut?.stop();
     await app.close();
-    await finance.stop();
-    await checkpointer.stop();
-    await cosigner.stop();
-    await reexecutor.stop();
+    await finance?.stop();
+    await checkpointer?.stop();
+    await cosigner?.stop();
+    await reexecutor?.stop();
     await anchorer?.stop();
     await store.close();
     throw error;
@@ -305,19 +321,21 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     cosigner,
     reexecutor,
     directIngest,
+    scaleOut,
     checkpointNow: async () => {
       const size = await publishCheckpoint(context);
-      if (size !== undefined) cosigner.trigger();
+      if (size !== undefined) cosigner?.trigger();
       return size;
     },
     async stop() {
       // First: stop taking direct frames and let the sequencer finish its batch while the store is open.
       await directIngest?.stop();
+      await scaleOut?.stop();
       await app.close();
-      await finance.stop();
-      await checkpointer.stop();
-      await cosigner.stop();
-      await reexecutor.stop();
+      await finance?.stop();
+      await checkpointer?.stop();
+      await cosigner?.stop();
+      await reexecutor?.stop();
       await anchorer?.stop();
       await store.close();
     },

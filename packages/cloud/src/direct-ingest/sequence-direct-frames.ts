@@ -227,7 +227,12 @@ async function appendDirectBatch(
       frames: chunk.map((candidate) => candidate.signed),
     };
     const sources = [...new Set(chunk.map((candidate) => candidate.delivery.frame.source))].slice(0, 4).join(',');
-    const ingested = await ingestBatch(context, { body: utf8(canonicalize(upload)), source: `direct:${sources}` });
+    // seqOrder unique: with several ingest nodes a device's frames may reach the bus out of order.
+    const ingested = await ingestBatch(context, {
+      body: utf8(canonicalize(upload)),
+      source: `direct:${sources}`,
+      seqOrder: 'unique',
+    });
     return {
       batchSeq: ingested.batchSeq,
       framesStored: ingested.framesStored,

@@ -24,6 +24,14 @@ export interface IngestBatchParameters {
   body: Uint8Array;
   /** Where it came from, for the quarantine record (`http`, or a remote address). */
   source: string;
+  /**
+   * The per-device seq rule: `rising` (default; an edge forwards each device's frames in order, so
+   * a seq at or below the device's last is a replay) or `unique` (direct ingest in scale-out: a
+   * shared MQTT subscription spreads one device's frames over ingest nodes, so a frame may reach
+   * the log after a higher seq of its device; it is logged if no frame of that (device, seq) is,
+   * and only a second frame with a spent (device, seq) is `frame_replayed`). docs/scale-out.md.
+   */
+  seqOrder?: 'rising' | 'unique';
 }
 
 export interface IngestBatchResult {
@@ -270,6 +278,8 @@ export async function ingestBatch(
       );
     }
     const lastSeqs = new Map<string, number>();
+    // seqOrder unique: the (device, seq) pairs of this batch (the stored ones are read in the transaction).
+    const batchSeqs = new Set<string>();
     const rows: FrameInsert[] = [];
     const problemByIndex = new Map(frameProblems.map((problem) => [problem.index, problem]));
     // The last logged seq of each device, read inside the transaction (the rows it writes on).
@@ -278,7 +288,15 @@ export async function ingestBatch(
       const frame = (frames[index] as (typeof frames)[number]).frame;
       let problem = problemByIndex.get(index);
       const last = lastSeqs.get(frame.deviceId) ?? storedDevices.get(frame.deviceId)?.last_seq ?? null;
-      if (!problem && last !== null && frame.seq <= last) {
+      const seqKey = `${frame.deviceId}:${frame.seq}`;
+      const late =
+        !problem &&
+        last !== null &&
+        frame.seq <= last &&
+        parameters.seqOrder === 'unique' &&
+        !batchSeqs.has(seqKey) &&
+        !(await tx.frameSeqStored(frame.deviceId, frame.seq));
+      if (!problem && last !== null && frame.seq <= last && !late) {
         problem = {
           index,
           code: 'frame_replayed',
@@ -301,7 +319,9 @@ export async function ingestBatch(
         });
         continue;
       }
-      lastSeqs.set(frame.deviceId, frame.seq);
+      batchSeqs.add(seqKey);
+      // A late frame (seqOrder unique) leaves the device's last seq where it is.
+      lastSeqs.set(frame.deviceId, last === null ? frame.seq : Math.max(last, frame.seq));
       rows.push({
         id: toHex(leafHashes[index] as Uint8Array),
         deviceId: frame.deviceId,

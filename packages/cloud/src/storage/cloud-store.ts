@@ -244,6 +244,8 @@ export interface CloudStoreQueries {
   /** Insert a batch and its stored frames (multi-row); returns the batch row id. Call inside a transaction. */
   insertBatch(batch: BatchInsert, frames: readonly FrameInsert[], nowMs: number): Promise<number>;
   frame(id: string): Promise<FrameRow | undefined>;
+  /** Whether a frame of this device with this seq is stored (the (device, seq) key). */
+  frameSeqStored(deviceId: string, seq: number): Promise<boolean>;
   batchFrameCount(batchId: number): Promise<number>;
   recentFrames(
     limit: number,

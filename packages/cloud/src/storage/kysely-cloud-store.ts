@@ -405,6 +405,15 @@ function queriesOn(
         ReturnType<CloudStoreQueries['frame']>
       >;
     },
+    async frameSeqStored(deviceId, seq) {
+      const row = await db
+        .selectFrom('frame')
+        .select('seq')
+        .where('device_id', '=', deviceId)
+        .where('seq', '=', seq)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
     async batchFrameCount(batchId) {
       const row = await db
         .selectFrom('frame')
