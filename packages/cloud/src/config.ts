@@ -186,7 +186,12 @@ export const CloudConfigSchema = z
     idempotency: z
       .object({
         /** How long a key's first answer is kept and replayed. */
-        keyTtlMs: z.number().int().min(1_000).max(30 * 86_400_000).default(86_400_000),
+        keyTtlMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(30 * 86_400_000)
+          .default(86_400_000),
       })
       .strict()
       .prefault({}),

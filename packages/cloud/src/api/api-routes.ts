@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { CloudContext } from '../context.ts';
 import { storeKysely } from '../storage/store-kysely.ts';
@@ -149,7 +149,8 @@ export async function apiRoutes(
     async (request) => {
       requireAdmin(request.headers.authorization);
       const query = AuditQuery.parse(request.query);
-      const beforeId = query.cursor === undefined ? undefined : (decodePageCursor(query.cursor, ['number'])?.[0] as number);
+      const beforeId =
+        query.cursor === undefined ? undefined : (decodePageCursor(query.cursor, ['number'])?.[0] as number);
       const rows = await auditTrail.list({
         limit: query.limit + 1,
         ...(beforeId === undefined ? {} : { beforeId }),

@@ -130,7 +130,8 @@ export function installApiHooks(app: FastifyInstance, context: CloudContext, sto
     const claim = claims.get(request);
     if (!claim) return payload;
     claims.delete(request);
-    const storable = payload === null || payload === undefined || typeof payload === 'string' || Buffer.isBuffer(payload);
+    const storable =
+      payload === null || payload === undefined || typeof payload === 'string' || Buffer.isBuffer(payload);
     if (!storable || reply.statusCode >= 500 || unstoredStatuses.has(reply.statusCode)) {
       await stores.idempotency.release(claim.subject, claim.key);
       return payload;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Largest `limit` a list route takes. */
-export const pageLimitMax = 500;
+export const pageLimitMax = 1_000;
 /** `limit` when the caller names none. */
 export const pageLimitDefault = 100;
 /** Longest cursor a caller may send back. */

@@ -41,7 +41,10 @@ export function createRateLimiter(): RateLimiter {
         return { allowed: true };
       }
       refused += 1;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / limit.requestsPerSecond)) };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / limit.requestsPerSecond)),
+      };
     },
     get refused() {
       return refused;
