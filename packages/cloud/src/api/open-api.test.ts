@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, toBase64 } from '@fieldproof/protocol';
 import { sql } from 'kysely';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../../_test/postgres-fixture.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
@@ -61,8 +62,10 @@ describe('the open API on SQLite', () => {
   const root = mkdtempSync(join(tmpdir(), 'fieldproof-open-api-'));
   let cloud: CloudServer;
   const call = client(() => cloud);
+  const logLines: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 } });
+    const log = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
+    cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 } }, { log });
   });
   afterAll(async () => {
     await cloud?.stop();
@@ -118,6 +121,19 @@ describe('the open API on SQLite', () => {
     expect((await call('GET', '/healthz', { token: null })).status).toBe(200);
   });
 
+  it('logs every request once, without headers or bodies', async () => {
+    const answer = await call('GET', '/v1/frames/00?x=1', { userAgent: 'log-probe/1' });
+    expect(answer.status).toBe(400);
+    const line = await eventually(async () =>
+      logLines.find((entry) => entry.msg === 'request' && entry.route === '/v1/frames/:id'),
+    );
+    expect(line).toMatchObject({ method: 'GET', status: 400, subject: null });
+    expect(typeof line.requestId).toBe('string');
+    expect(typeof line.latencyMs).toBe('number');
+    expect(JSON.stringify(line)).not.toContain('log-probe');
+    expect(JSON.stringify(line)).not.toContain(cloud.adminToken);
+  });
+
   it('pages list routes with limit and an opaque cursor', async () => {
     for (const edgeId of ['page-a', 'page-b', 'page-c']) {
       expect((await call('POST', '/v1/edges', { body: edgeBody(edgeId) })).status).toBe(201);
@@ -133,6 +149,16 @@ describe('the open API on SQLite', () => {
     expect((await call('GET', '/v1/edges?limit=1001')).body.error?.code).toBe('request_invalid');
     const quarantine = await call('GET', '/v1/quarantine');
     expect(quarantine.body).toEqual({ items: [] });
+  });
+
+  it('is not ready when a migration of this build is not applied (last: it edits the store)', async () => {
+    await sql`DELETE FROM kysely_migration WHERE name = '0012-api'`.execute(storeKysely(cloud.context.store));
+    const answer = await call('GET', '/readyz', { token: null });
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({
+      ready: false,
+      checks: { store: { ok: true }, migrations: { ok: false, detail: 'not applied: 0012-api' } },
+    });
   });
 });
 
