@@ -816,7 +816,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Active and inactive subscriptions (without secrets). */
+    /** Subscriptions (without secrets) by id, a page at a time. */
     get: operations['listWebhooks'];
     put?: never;
     /** Subscribe a URL to event types; the secret is returned only here. */
@@ -982,7 +982,10 @@ export interface operations {
         };
         content: {
           'application/json': {
-            [key: string]: unknown;
+            items: {
+              [key: string]: unknown;
+            }[];
+            nextCursor?: string;
           };
         };
       };
@@ -2484,7 +2487,10 @@ export interface operations {
         };
         content: {
           'application/json': {
-            [key: string]: unknown;
+            items: {
+              [key: string]: unknown;
+            }[];
+            nextCursor?: string;
           };
         };
       };
@@ -4774,7 +4780,10 @@ export interface operations {
   };
   listWebhooks: {
     parameters: {
-      query?: never;
+      query?: {
+        cursor?: string;
+        limit?: number;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -4788,7 +4797,10 @@ export interface operations {
         };
         content: {
           'application/json': {
-            [key: string]: unknown;
+            items: {
+              [key: string]: unknown;
+            }[];
+            nextCursor?: string;
           };
         };
       };
@@ -4981,7 +4993,10 @@ export interface operations {
         };
         content: {
           'application/json': {
-            [key: string]: unknown;
+            items: {
+              [key: string]: unknown;
+            }[];
+            nextCursor?: string;
           };
         };
       };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { actOnAlert } from '../alerts/act-on-alert.ts';
 import { alertListLimitMax, type CloudAlertStore, decodeAlertCursor } from '../alerts/kysely-alert-store.ts';
 import { JsonObjectSchema } from '../api/openapi-schemas.ts';
+import { pageSchema } from '../api/page-cursor.ts';
 import type { CloudContext } from '../context.ts';
 import { appendDecision } from '../decisions/append-decision.ts';
 
@@ -67,7 +68,7 @@ export async function alertRoutes(
           summary: 'Alerts newest first, filtered, a page at a time.',
           tags: ['alerts'],
           query: ListQuery,
-          responses: { 200: JsonObjectSchema },
+          responses: { 200: pageSchema(JsonObjectSchema) },
         },
       },
     },

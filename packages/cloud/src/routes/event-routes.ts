@@ -2,6 +2,7 @@ import { HashHexSchema, IdSchema } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { JsonObjectSchema } from '../api/openapi-schemas.ts';
+import { pageSchema } from '../api/page-cursor.ts';
 import type { CloudContext } from '../context.ts';
 import { reexecuteFramesMax } from '../events/check-stored-event.ts';
 import { ingestEvents } from '../events/ingest-events.ts';
@@ -101,7 +102,7 @@ export async function eventRoutes(
           summary: 'Derived events newest received first, filtered, a page at a time.',
           tags: ['events'],
           query: ListQuery,
-          responses: { 200: JsonObjectSchema },
+          responses: { 200: pageSchema(JsonObjectSchema) },
         },
       },
     },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
 import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
-import { decodePageCursor, pageQueryFields, toPage } from '../../api/page-cursor.ts';
+import { decodePageCursor, pageQueryFields, pageSchema, toPage } from '../../api/page-cursor.ts';
 import type { FinanceServices } from '../finance-services.ts';
 
 /** Most subscriptions a cloud keeps active. */
@@ -26,6 +26,8 @@ const SubscriptionBodySchema = z
     secret: z.string().min(16).max(200).optional(),
   })
   .strict();
+
+const SubscriptionsQuerySchema = z.object(pageQueryFields(['string'])).strict();
 
 const DeliveriesQuerySchema = z
   .object({
@@ -91,16 +93,27 @@ export async function webhookRoutes(
       config: {
         openapi: {
           operationId: 'listWebhooks',
-          summary: 'Active and inactive subscriptions (without secrets).',
+          summary: 'Subscriptions (without secrets) by id, a page at a time.',
           tags: ['webhooks'],
-          responses: { 200: JsonObjectSchema },
+          query: SubscriptionsQuerySchema,
+          responses: { 200: pageSchema(JsonObjectSchema) },
         },
       },
     },
     async (request) => {
       requireAdmin(request.headers.authorization);
-      const subscriptions = await services.webhooks.listSubscriptions();
-      return { subscriptions: subscriptions.map(({ secret: _secret, ...rest }) => rest) };
+      const query = SubscriptionsQuerySchema.parse(request.query);
+      const after = query.cursor === undefined ? undefined : String(decodePageCursor(query.cursor, ['string'])?.[0]);
+      // At most webhookSubscriptionsMax active ones, so the list is read whole and cut here.
+      const subscriptions = (await services.webhooks.listSubscriptions())
+        .filter((subscription) => after === undefined || subscription.subscriptionId > after)
+        .sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
+      return toPage(
+        subscriptions,
+        query.limit,
+        (subscription) => [subscription.subscriptionId],
+        ({ secret: _secret, ...rest }) => rest,
+      );
     },
   );
   app.delete<{ Params: { id: string } }>(
@@ -133,7 +146,7 @@ export async function webhookRoutes(
           summary: 'The delivery log, a page at a time.',
           tags: ['webhooks'],
           query: DeliveriesQuerySchema,
-          responses: { 200: JsonObjectSchema },
+          responses: { 200: pageSchema(JsonObjectSchema) },
         },
       },
     },
