@@ -201,11 +201,11 @@ describe('POST /v1/events and re-execution', () => {
     expect(stored.check.detail?.got.payload.weightKg).toBe((honest.payload.weightKg as number) + 1_000);
     const alertId = stored.check.alertId as string;
     const alerts = await get<{
-      alerts: { alertId: string; severity: string; subjectId: string; evidence: unknown[] }[];
+      items: { alertId: string; severity: string; subjectId: string; evidence: unknown[] }[];
     }>('/v1/alerts?rule=edge_computation_mismatch', cloud.adminToken);
-    expect(alerts.alerts).toHaveLength(1);
-    expect(alerts.alerts[0]).toMatchObject({ alertId, severity: 'high', subjectId: 'cell-1' });
-    expect(alerts.alerts[0]?.evidence).toEqual([
+    expect(alerts.items).toHaveLength(1);
+    expect(alerts.items[0]).toMatchObject({ alertId, severity: 'high', subjectId: 'cell-1' });
+    expect(alerts.items[0]?.evidence).toEqual([
       { kind: 'event', id: forged.eventId },
       ...forged.sourceFrameIds.map((id) => ({ kind: 'frame', id })),
     ]);

@@ -22,7 +22,7 @@ async function alerts(running: Embedded): Promise<AlertView[]> {
   const response = await fetch(`${running.cloud.url}/v1/alerts?limit=500`, {
     headers: { authorization: `Bearer ${running.cloud.adminToken}` },
   });
-  return ((await response.json()) as { alerts: AlertView[] }).alerts;
+  return ((await response.json()) as { items: AlertView[] }).items;
 }
 
 describe('the finance demo of npm start', () => {

@@ -228,7 +228,7 @@ describe.each(backends)('loan-to-value on the real stack, $name store', (backend
     expect(quantityGrams).toBe(50_000_000n - BigInt(Math.round(movedKg * 1000)));
     expect((await call('POST', '/v1/finance/risk/sweep')).status).toBe(200);
     const before = await call('GET', '/v1/alerts?limit=500');
-    expect((before.body.alerts as { rule: string }[]).filter((alert) => alert.rule === 'ltv_breach')).toEqual([]);
+    expect((before.body.items as { rule: string }[]).filter((alert) => alert.rule === 'ltv_breach')).toEqual([]);
 
     // The price falls to 3,500: about 45 t × 3,500 × 0.8 = 126,000 CNY lending value, 7,140 bp: the warning line.
     expect(
@@ -284,7 +284,7 @@ describe.each(backends)('loan-to-value on the real stack, $name store', (backend
 
     // The delivery log shows two attempts, the last one delivered.
     const log = await call('GET', '/v1/webhooks/deliveries?subscriptionId=risk-desk');
-    const deliveries = log.body.deliveries as {
+    const deliveries = log.body.items as {
       state: string;
       attempts: number;
       lastStatus: number;

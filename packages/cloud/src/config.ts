@@ -172,6 +172,39 @@ export const CloudConfigSchema = z
       })
       .strict()
       .default({ requestSkewMs: 300_000, offlineAfterMissedHeartbeats: 3 }),
+    /**
+     * Token buckets per caller on the /v1 API (docs/api.md): per API key, session subject or
+     * credential, else per remote address. Edge-signed ingest is not counted here (its batches
+     * are bounded by limits.batch*).
+     */
+    rateLimits: z
+      .object({
+        /** Off: no request is refused for its rate. */
+        enabled: z.boolean().default(true),
+        /** Sustained requests per second of an authenticated caller. */
+        requestsPerSecond: z.number().int().min(1).max(1_000_000).default(200),
+        /** Burst of an authenticated caller (the bucket size). */
+        burst: z.number().int().min(1).max(1_000_000).default(1_000),
+        /** Sustained requests per second of one anonymous remote address. */
+        anonymousRequestsPerSecond: z.number().int().min(1).max(1_000_000).default(100),
+        /** Burst of one anonymous remote address. */
+        anonymousBurst: z.number().int().min(1).max(1_000_000).default(1_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Idempotency keys of /v1 writes (docs/api.md). */
+    idempotency: z
+      .object({
+        /** How long a key's first answer is kept and replayed. */
+        keyTtlMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(30 * 86_400_000)
+          .default(86_400_000),
+      })
+      .strict()
+      .prefault({}),
     /** SQLite durability: `normal` survives a process crash, `full` also power loss. */
     synchronous: z.enum(['normal', 'full']).default('normal'),
     /**

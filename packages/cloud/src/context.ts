@@ -1,6 +1,7 @@
 import type { BulkVerifier, CryptoSuiteName, MetricFamily, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import type { CloudAlertStore } from './alerts/kysely-alert-store.ts';
+import type { RouteCatalogue } from './api/route-openapi.ts';
 import type { CloudConfig } from './config.ts';
 import type { EdgeOperationsStore } from './edges/edge-operations-store.ts';
 import type { EventStore } from './events/kysely-event-store.ts';
@@ -34,4 +35,6 @@ export interface CloudContext {
   alerts: CloudAlertStore;
   /** Derived events from edges and their re-execution verdicts. */
   events: EventStore;
+  /** Every route the server registered, with its OpenAPI description (set by startApi). */
+  routeCatalogue?: RouteCatalogue;
 }

@@ -20,6 +20,7 @@ import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
+import { startApi } from './api/start-api.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
@@ -214,6 +215,8 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'internal', message: 'an unexpected error; see the server log' } });
   });
+  // Before any other route: the API's hooks and route catalogue apply to every route added after.
+  await startApi(app, context, requireAdmin);
   const consoleSite = await serveConsole(app, { consoleDir: config.consoleDir, log });
   app.setNotFoundHandler(async (request, reply) => {
     if (await consoleSite.fallback(request, reply)) return reply;

@@ -134,6 +134,15 @@ export const ErrorCodes = {
   unauthorized: { status: 401, summary: 'Missing or wrong credentials.' },
   not_found: { status: 404, summary: 'No such resource.' },
   internal: { status: 500, summary: 'An unexpected error; see the server log.' },
+  idempotency_key_reused: {
+    status: 422,
+    summary: 'The Idempotency-Key was used before with another request (method, path or body); use a new key.',
+  },
+  idempotency_in_progress: {
+    status: 409,
+    summary: 'A request with this Idempotency-Key is still running; retry after it has answered.',
+  },
+  rate_limited: { status: 429, summary: 'Too many requests from this caller; retry after the Retry-After seconds.' },
   // Store.
   store_unavailable: {
     status: 503,

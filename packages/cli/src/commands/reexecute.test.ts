@@ -152,8 +152,8 @@ describe('verifiable edge computation', () => {
     const response = await fetch(`${cloud.url}/v1/alerts?rule=edge_computation_mismatch&state=open`, {
       headers: { authorization: `Bearer ${cloud.adminToken}` },
     });
-    const { alerts } = (await response.json()) as {
-      alerts: { alertId: string; severity: string; evidence: { kind: string; id: string }[] }[];
+    const { items: alerts } = (await response.json()) as {
+      items: { alertId: string; severity: string; evidence: { kind: string; id: string }[] }[];
     };
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.alertId).toBe(caught.check.alertId);

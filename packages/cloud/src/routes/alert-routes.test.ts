@@ -34,7 +34,7 @@ afterAll(async () => {
 
 /** What the alert API answers. */
 interface Answer {
-  alerts: Alert[];
+  items: Alert[];
   alert: Alert;
   decision?: { decisionId: string; logIndex: number };
   nextCursor?: string;
@@ -57,13 +57,13 @@ describe('alert routes', () => {
   it('lists with filters and pages, and needs the admin token', async () => {
     expect((await call('GET', '/v1/alerts', undefined, 'wrong')).status).toBe(401);
     const all = await call('GET', '/v1/alerts');
-    expect(all.body.alerts.map((alert) => alert.alertId)).toEqual(['alert-3', 'alert-2', 'alert-1']);
+    expect(all.body.items.map((alert) => alert.alertId)).toEqual(['alert-3', 'alert-2', 'alert-1']);
     const high = await call('GET', '/v1/alerts?severity=high&state=open&rule=ltv_breach');
-    expect(high.body.alerts.map((alert) => alert.alertId)).toEqual(['alert-1']);
+    expect(high.body.items.map((alert) => alert.alertId)).toEqual(['alert-1']);
     const first = await call('GET', '/v1/alerts?limit=2');
-    expect(first.body.alerts).toHaveLength(2);
+    expect(first.body.items).toHaveLength(2);
     const second = await call('GET', `/v1/alerts?limit=2&cursor=${first.body.nextCursor}`);
-    expect(second.body.alerts.map((alert) => alert.alertId)).toEqual(['alert-1']);
+    expect(second.body.items.map((alert) => alert.alertId)).toEqual(['alert-1']);
     expect(second.body.nextCursor).toBeUndefined();
     expect((await call('GET', '/v1/alerts?cursor=nonsense')).body.error.code).toBe('request_invalid');
     expect((await call('GET', '/v1/alerts?colour=red')).status).toBe(400);

@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { actOnAlert } from '../alerts/act-on-alert.ts';
 import { alertListLimitMax, type CloudAlertStore, decodeAlertCursor } from '../alerts/kysely-alert-store.ts';
+import { JsonObjectSchema } from '../api/openapi-schemas.ts';
+import { pageSchema } from '../api/page-cursor.ts';
 import type { CloudContext } from '../context.ts';
 import { appendDecision } from '../decisions/append-decision.ts';
 
@@ -57,68 +59,157 @@ export async function alertRoutes(
   alerts: CloudAlertStore,
   requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
-  app.get('/v1/alerts', async (request) => {
-    requireAdmin(request.headers.authorization);
-    const query = ListQuery.parse(request.query);
-    return alerts.list({
-      limit: query.limit,
-      ...(query.state === undefined ? {} : { state: query.state }),
-      ...(query.severity === undefined ? {} : { severity: query.severity }),
-      ...(query.rule === undefined ? {} : { rule: query.rule as never }),
-      ...(query.subjectId === undefined ? {} : { subjectId: query.subjectId }),
-      ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
-      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-    });
-  });
-  app.get('/v1/alerts/:id', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const { id } = Params.parse(request.params);
-    const alert = await alerts.get(id);
-    if (!alert) return reply.code(404).send({ error: { code: 'alert_not_found', message: `no alert ${id}` } });
-    return { alert };
-  });
+  app.get(
+    '/v1/alerts',
+    {
+      config: {
+        openapi: {
+          operationId: 'listAlerts',
+          summary: 'Alerts newest first, filtered, a page at a time.',
+          tags: ['alerts'],
+          query: ListQuery,
+          responses: { 200: pageSchema(JsonObjectSchema) },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      const query = ListQuery.parse(request.query);
+      const page = await alerts.list({
+        limit: query.limit,
+        ...(query.state === undefined ? {} : { state: query.state }),
+        ...(query.severity === undefined ? {} : { severity: query.severity }),
+        ...(query.rule === undefined ? {} : { rule: query.rule as never }),
+        ...(query.subjectId === undefined ? {} : { subjectId: query.subjectId }),
+        ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      });
+      return { items: page.alerts, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
+    },
+  );
+  app.get(
+    '/v1/alerts/:id',
+    {
+      config: {
+        openapi: {
+          operationId: 'getAlert',
+          summary: 'One alert.',
+          tags: ['alerts'],
+          params: Params,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const { id } = Params.parse(request.params);
+      const alert = await alerts.get(id);
+      if (!alert) return reply.code(404).send({ error: { code: 'alert_not_found', message: `no alert ${id}` } });
+      return { alert };
+    },
+  );
   const dependencies = {
     store: alerts,
     clock: context.clock,
     appendDecision: (decision: Decision) => appendDecision(context, { decision }),
   };
-  app.post('/v1/alerts/:id/acknowledge', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const { id } = Params.parse(request.params);
-    const body = AcknowledgeBody.parse(request.body ?? {});
-    const { note, ...action } = body;
-    return actOnAlert(dependencies, {
-      alertId: id,
-      action: { type: 'acknowledge', ...action },
-      ...(note === undefined ? {} : { note }),
-    }).catch((error) => sendRiskError(reply, error));
-  });
-  app.post('/v1/alerts/:id/assign', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const { id } = Params.parse(request.params);
-    const { note, ...action } = AssignBody.parse(request.body ?? {});
-    return actOnAlert(dependencies, {
-      alertId: id,
-      action: { type: 'assign', ...action },
-      ...(note === undefined ? {} : { note }),
-    }).catch((error) => sendRiskError(reply, error));
-  });
-  app.post('/v1/alerts/:id/resolve', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const { id } = Params.parse(request.params);
-    const { note, ...action } = ResolveBody.parse(request.body ?? {});
-    return actOnAlert(dependencies, {
-      alertId: id,
-      action: { type: 'resolve', ...action },
-      ...(note === undefined ? {} : { note }),
-    }).catch((error) => sendRiskError(reply, error));
-  });
-  app.post('/v1/alerts/:id/notes', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const { id } = Params.parse(request.params);
-    const body = NoteBody.parse(request.body ?? {});
-    return actOnAlert(dependencies, { alertId: id, action: { type: 'note', ...body } }).catch((error) =>
-      sendRiskError(reply, error),
-    );
-  });
+  app.post(
+    '/v1/alerts/:id/acknowledge',
+    {
+      config: {
+        openapi: {
+          operationId: 'acknowledgeAlert',
+          summary: 'Acknowledge an alert (optionally assign it).',
+          tags: ['alerts'],
+          params: Params,
+          body: AcknowledgeBody,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const { id } = Params.parse(request.params);
+      const body = AcknowledgeBody.parse(request.body ?? {});
+      const { note, ...action } = body;
+      return actOnAlert(dependencies, {
+        alertId: id,
+        action: { type: 'acknowledge', ...action },
+        ...(note === undefined ? {} : { note }),
+      }).catch((error) => sendRiskError(reply, error));
+    },
+  );
+  app.post(
+    '/v1/alerts/:id/assign',
+    {
+      config: {
+        openapi: {
+          operationId: 'assignAlert',
+          summary: 'Assign an alert.',
+          tags: ['alerts'],
+          params: Params,
+          body: AssignBody,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const { id } = Params.parse(request.params);
+      const { note, ...action } = AssignBody.parse(request.body ?? {});
+      return actOnAlert(dependencies, {
+        alertId: id,
+        action: { type: 'assign', ...action },
+        ...(note === undefined ? {} : { note }),
+      }).catch((error) => sendRiskError(reply, error));
+    },
+  );
+  app.post(
+    '/v1/alerts/:id/resolve',
+    {
+      config: {
+        openapi: {
+          operationId: 'resolveAlert',
+          summary: 'Resolve an alert (with a decisionId, also logs the alert.resolved decision).',
+          tags: ['alerts'],
+          params: Params,
+          body: ResolveBody,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const { id } = Params.parse(request.params);
+      const { note, ...action } = ResolveBody.parse(request.body ?? {});
+      return actOnAlert(dependencies, {
+        alertId: id,
+        action: { type: 'resolve', ...action },
+        ...(note === undefined ? {} : { note }),
+      }).catch((error) => sendRiskError(reply, error));
+    },
+  );
+  app.post(
+    '/v1/alerts/:id/notes',
+    {
+      config: {
+        openapi: {
+          operationId: 'addAlertNote',
+          summary: 'Add a note to an alert.',
+          tags: ['alerts'],
+          params: Params,
+          body: NoteBody,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const { id } = Params.parse(request.params);
+      const body = NoteBody.parse(request.body ?? {});
+      return actOnAlert(dependencies, { alertId: id, action: { type: 'note', ...body } }).catch((error) =>
+        sendRiskError(reply, error),
+      );
+    },
+  );
 }

@@ -1,6 +1,8 @@
 import { HashHexSchema, IdSchema } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { JsonObjectSchema } from '../api/openapi-schemas.ts';
+import { pageSchema } from '../api/page-cursor.ts';
 import type { CloudContext } from '../context.ts';
 import { reexecuteFramesMax } from '../events/check-stored-event.ts';
 import { ingestEvents } from '../events/ingest-events.ts';
@@ -66,58 +68,116 @@ export async function eventRoutes(
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: eventUploadBytesMax }, (_request, body, done) =>
       done(null, body),
     );
-    scope.post('/v1/events', async (request) => {
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const result = await ingestEvents(context, { body, source: `http:${request.ip}` });
-      if (result.accepted > 0) onAccepted();
-      return result;
-    });
+    scope.post(
+      '/v1/events',
+      {
+        config: {
+          openapi: {
+            operationId: 'uploadEvents',
+            summary: 'An edge uploads signed derived events.',
+            tags: ['events'],
+            auth: 'edge-signature',
+            rawBody: {
+              contentType: 'application/json',
+              description: 'the signed events upload, as the edge signed it',
+            },
+            responses: { 200: JsonObjectSchema },
+          },
+        },
+      },
+      async (request) => {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const result = await ingestEvents(context, { body, source: `http:${request.ip}` });
+        if (result.accepted > 0) onAccepted();
+        return result;
+      },
+    );
   });
-  app.get('/v1/events', async (request) => {
-    const query = ListQuery.parse(request.query);
-    const page = await context.events.list({
-      limit: query.limit,
-      ...(query.deviceId === undefined ? {} : { deviceId: query.deviceId }),
-      ...(query.edgeId === undefined ? {} : { edgeId: query.edgeId }),
-      ...(query.type === undefined ? {} : { type: query.type }),
-      ...(query.checkStatus === undefined ? {} : { checkStatus: query.checkStatus }),
-      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
-    });
-    return {
-      items: page.events.map(eventView),
-      ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
-    };
-  });
-  app.get<{ Params: { id: string } }>('/v1/events/:id', async (request, reply) => {
-    const id = HashHexSchema.parse(request.params.id);
-    const row = await context.events.get(id);
-    if (!row) return reply.code(404).send({ error: { code: 'event_not_found', message: `no event ${id}` } });
-    return eventView(row);
-  });
+  app.get(
+    '/v1/events',
+    {
+      config: {
+        openapi: {
+          operationId: 'listEvents',
+          summary: 'Derived events newest received first, filtered, a page at a time.',
+          tags: ['events'],
+          query: ListQuery,
+          responses: { 200: pageSchema(JsonObjectSchema) },
+        },
+      },
+    },
+    async (request) => {
+      const query = ListQuery.parse(request.query);
+      const page = await context.events.list({
+        limit: query.limit,
+        ...(query.deviceId === undefined ? {} : { deviceId: query.deviceId }),
+        ...(query.edgeId === undefined ? {} : { edgeId: query.edgeId }),
+        ...(query.type === undefined ? {} : { type: query.type }),
+        ...(query.checkStatus === undefined ? {} : { checkStatus: query.checkStatus }),
+        ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      });
+      return {
+        items: page.events.map(eventView),
+        ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+      };
+    },
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/events/:id',
+    {
+      config: {
+        openapi: {
+          operationId: 'getEvent',
+          summary: "One derived event and the cloud's re-execution verdict.",
+          tags: ['events'],
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      const id = HashHexSchema.parse(request.params.id);
+      const row = await context.events.get(id);
+      if (!row) return reply.code(404).send({ error: { code: 'event_not_found', message: `no event ${id}` } });
+      return eventView(row);
+    },
+  );
   // The ids of every logged frame of the event's device between its first and last named source,
   // in seq order: what a re-execution must be given (fieldproof reexecute fetches their proofs).
-  app.get<{ Params: { id: string } }>('/v1/events/:id/frames', async (request, reply) => {
-    const id = HashHexSchema.parse(request.params.id);
-    const row = await context.events.get(id);
-    if (!row) return reply.code(404).send({ error: { code: 'event_not_found', message: `no event ${id}` } });
-    const event = JSON.parse(row.body) as { deviceId: string; sourceFrameIds: string[] };
-    const named = await context.events.framesById([...new Set(event.sourceFrameIds)]);
-    const seqs = named.filter((frame) => frame.device_id === event.deviceId).map((frame) => frame.seq);
-    const inRange =
-      seqs.length === 0
-        ? []
-        : await context.events.deviceFrames(event.deviceId, Math.min(...seqs), Math.max(...seqs), reexecuteFramesMax);
-    const ids = new Set([...named.map((frame) => frame.id), ...inRange.map((frame) => frame.id)]);
-    return {
-      eventId: id,
-      deviceId: event.deviceId,
-      frames: [...named, ...inRange]
-        .filter((frame) => ids.delete(frame.id))
-        .sort((a, b) => a.seq - b.seq)
-        .map((frame) => ({ id: frame.id, deviceId: frame.device_id, seq: frame.seq })),
-      missingFrameIds: event.sourceFrameIds.filter((frameId) => !named.some((frame) => frame.id === frameId)),
-    };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/v1/events/:id/frames',
+    {
+      config: {
+        openapi: {
+          operationId: 'listEventFrames',
+          summary: 'The logged frames a re-execution of the event needs.',
+          tags: ['events'],
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      const id = HashHexSchema.parse(request.params.id);
+      const row = await context.events.get(id);
+      if (!row) return reply.code(404).send({ error: { code: 'event_not_found', message: `no event ${id}` } });
+      const event = JSON.parse(row.body) as { deviceId: string; sourceFrameIds: string[] };
+      const named = await context.events.framesById([...new Set(event.sourceFrameIds)]);
+      const seqs = named.filter((frame) => frame.device_id === event.deviceId).map((frame) => frame.seq);
+      const inRange =
+        seqs.length === 0
+          ? []
+          : await context.events.deviceFrames(event.deviceId, Math.min(...seqs), Math.max(...seqs), reexecuteFramesMax);
+      const ids = new Set([...named.map((frame) => frame.id), ...inRange.map((frame) => frame.id)]);
+      return {
+        eventId: id,
+        deviceId: event.deviceId,
+        frames: [...named, ...inRange]
+          .filter((frame) => ids.delete(frame.id))
+          .sort((a, b) => a.seq - b.seq)
+          .map((frame) => ({ id: frame.id, deviceId: frame.device_id, seq: frame.seq })),
+        missingFrameIds: event.sourceFrameIds.filter((frameId) => !named.some((frame) => frame.id === frameId)),
+      };
+    },
+  );
 }
 
 /** Metric families of the events: received, and by re-execution verdict. */

@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { FieldproofError } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
+import { JsonObjectSchema } from '../api/openapi-schemas.ts';
 import type { CloudContext } from '../context.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
 
@@ -27,13 +28,28 @@ export async function ingestRoutes(app: FastifyInstance, context: CloudContext):
       { parseAs: 'buffer', bodyLimit: context.config.limits.batchBytesMax * 2 },
       (_request, body, done) => done(null, body),
     );
-    scope.post('/v1/ingest/batches', async (request, reply) => {
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const source = `http:${request.ip}`;
-      const body = await decodeBody(context, raw, request.headers['content-encoding'], source);
-      const result = await ingestBatch(context, { body, source });
-      return reply.code(200).send(result);
-    });
+    scope.post(
+      '/v1/ingest/batches',
+      {
+        config: {
+          openapi: {
+            operationId: 'ingestBatch',
+            summary: 'An edge uploads a signed batch (gzip, br or deflate allowed).',
+            tags: ['ingest'],
+            auth: 'edge-signature',
+            rawBody: { contentType: 'application/json', description: 'the signed batch, as the edge signed it' },
+            responses: { 200: JsonObjectSchema },
+          },
+        },
+      },
+      async (request, reply) => {
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const source = `http:${request.ip}`;
+        const body = await decodeBody(context, raw, request.headers['content-encoding'], source);
+        const result = await ingestBatch(context, { body, source });
+        return reply.code(200).send(result);
+      },
+    );
   });
 }
 

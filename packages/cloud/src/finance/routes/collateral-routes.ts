@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
+import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
 import { applyStockMovementEvents } from '../apply-stock-movement-events.ts';
 import type { FinanceServices } from '../finance-services.ts';
 import { orderRelease } from '../order-release.ts';
@@ -70,30 +71,68 @@ export async function collateralRoutes(
   services: FinanceServices,
   requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
-  app.post('/v1/finance/collateral/lots', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const body = PledgeBodySchema.parse(request.body);
-    const { loanAmountMinor, actorId, inputs, quantityGrams, ...lot } = body;
-    const result = await pledgeLot(services, {
-      lot: { ...lot, quantityGrams: BigInt(quantityGrams), pledgedAtMs: services.clock() },
-      loanAmountMinor: BigInt(loanAmountMinor),
-      actorId,
-      inputs,
-    });
-    return reply.code(201).send(jsonSafe(result));
-  });
-  app.get<{ Params: { lotId: string } }>('/v1/finance/collateral/lots/:lotId', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const lot = await services.collateral.getLot(request.params.lotId);
-    if (!lot) {
-      return reply
-        .code(404)
-        .send({ error: { code: 'collateral_lot_unknown', message: `no lot ${request.params.lotId}` } });
-    }
-    return jsonSafe({ lot, releaseOrders: await services.collateral.findReleaseOrders(lot.lotId) });
-  });
+  app.post(
+    '/v1/finance/collateral/lots',
+    {
+      config: {
+        openapi: {
+          operationId: 'pledgeLot',
+          summary: 'Pledge a monitored lot as collateral for a loan (a logged decision).',
+          tags: ['collateral'],
+          body: PledgeBodySchema,
+          responses: { 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const body = PledgeBodySchema.parse(request.body);
+      const { loanAmountMinor, actorId, inputs, quantityGrams, ...lot } = body;
+      const result = await pledgeLot(services, {
+        lot: { ...lot, quantityGrams: BigInt(quantityGrams), pledgedAtMs: services.clock() },
+        loanAmountMinor: BigInt(loanAmountMinor),
+        actorId,
+        inputs,
+      });
+      return reply.code(201).send(jsonSafe(result));
+    },
+  );
+  app.get<{ Params: { lotId: string } }>(
+    '/v1/finance/collateral/lots/:lotId',
+    {
+      config: {
+        openapi: {
+          operationId: 'getLot',
+          summary: 'A pledged lot and its release orders.',
+          tags: ['collateral'],
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const lot = await services.collateral.getLot(request.params.lotId);
+      if (!lot) {
+        return reply
+          .code(404)
+          .send({ error: { code: 'collateral_lot_unknown', message: `no lot ${request.params.lotId}` } });
+      }
+      return jsonSafe({ lot, releaseOrders: await services.collateral.findReleaseOrders(lot.lotId) });
+    },
+  );
   app.post<{ Params: { lotId: string } }>(
     '/v1/finance/collateral/lots/:lotId/release-orders',
+    {
+      config: {
+        openapi: {
+          operationId: 'orderRelease',
+          summary: 'Order the release of goods from a pledged lot.',
+          tags: ['collateral'],
+          body: ReleaseBodySchema,
+          responses: { 201: JsonObjectSchema },
+        },
+      },
+    },
     async (request, reply) => {
       requireAdmin(request.headers.authorization);
       const body = ReleaseBodySchema.parse(request.body);
@@ -105,22 +144,63 @@ export async function collateralRoutes(
       return reply.code(201).send(jsonSafe(result));
     },
   );
-  app.post('/v1/finance/prices', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const body = PricesBodySchema.parse(request.body);
-    const result = await recordPrices(
-      services,
-      'csv' in body ? { actorId: body.actorId, csv: body.csv } : { actorId: body.actorId, objects: body.prices },
-    );
-    return reply.code(201).send(jsonSafe(result));
-  });
-  app.get('/v1/finance/prices', async (request) => {
-    requireAdmin(request.headers.authorization);
-    return jsonSafe({ prices: services.prices.slice(-500) });
-  });
-  app.post('/v1/finance/stock-movements', async (request) => {
-    requireAdmin(request.headers.authorization);
-    const body = EventsBodySchema.parse(request.body);
-    return applyStockMovementEvents(services, { events: body.events as never });
-  });
+  app.post(
+    '/v1/finance/prices',
+    {
+      config: {
+        openapi: {
+          operationId: 'recordPrices',
+          summary: 'Record commodity prices (JSON objects or CSV).',
+          tags: ['collateral'],
+          body: PricesBodySchema,
+          responses: { 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const body = PricesBodySchema.parse(request.body);
+      const result = await recordPrices(
+        services,
+        'csv' in body ? { actorId: body.actorId, csv: body.csv } : { actorId: body.actorId, objects: body.prices },
+      );
+      return reply.code(201).send(jsonSafe(result));
+    },
+  );
+  app.get(
+    '/v1/finance/prices',
+    {
+      config: {
+        openapi: {
+          operationId: 'listPrices',
+          summary: 'The latest 500 recorded prices.',
+          tags: ['collateral'],
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      return jsonSafe({ prices: services.prices.slice(-500) });
+    },
+  );
+  app.post(
+    '/v1/finance/stock-movements',
+    {
+      config: {
+        openapi: {
+          operationId: 'applyStockMovements',
+          summary: 'Apply accepted stock-movement events to pledged lots.',
+          tags: ['collateral'],
+          body: EventsBodySchema,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      const body = EventsBodySchema.parse(request.body);
+      return applyStockMovementEvents(services, { events: body.events as never });
+    },
+  );
 }

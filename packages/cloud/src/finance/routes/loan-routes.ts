@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
+import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
 import { applyLoan } from '../apply-loan.ts';
 import { approveLoanStep } from '../approve-loan-step.ts';
 import { assessLoanStep } from '../assess-loan-step.ts';
@@ -95,56 +96,153 @@ export async function loanRoutes(
   services: FinanceServices,
   requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
-  app.post('/v1/finance/credit/scores', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const body = ScoreBodySchema.parse(request.body);
-    const { iot, ...rest } = body;
-    const result = await scoreCredit(services, {
-      ...rest,
-      ...(iot ? { iot } : {}),
-      annualVerifiedSalesMinor: BigInt(body.annualVerifiedSalesMinor),
-      collateralLendingValueMinor: BigInt(body.collateralLendingValueMinor),
-      existingExposureMinor: BigInt(body.existingExposureMinor),
-      productCapMinor: BigInt(body.productCapMinor),
-    });
-    return reply.code(201).send(jsonSafe(result));
-  });
-  app.post('/v1/finance/loans', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const body = ApplyBodySchema.parse(request.body);
-    const result = await applyLoan(services, { ...body, principalMinor: BigInt(body.principalMinor) });
-    return reply.code(result.status === 'created' ? 201 : 200).send(jsonSafe(result));
-  });
-  app.get<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const view = await getLoanView(services, request.params.loanId);
-    if (!view)
-      return reply.code(404).send({ error: { code: 'loan_not_found', message: `no loan ${request.params.loanId}` } });
-    return jsonSafe(view);
-  });
-  app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/assess', async (request) => {
-    requireAdmin(request.headers.authorization);
-    const body = AssessBodySchema.parse(request.body);
-    return jsonSafe(await assessLoanStep(services, { loanId: request.params.loanId, ...body }));
-  });
-  app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/approve', async (request) => {
-    requireAdmin(request.headers.authorization);
-    const body = ApproveBodySchema.parse(request.body);
-    return jsonSafe(await approveLoanStep(services, { loanId: request.params.loanId, ...body }));
-  });
-  app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/disburse', async (request) => {
-    requireAdmin(request.headers.authorization);
-    const body = DisburseBodySchema.parse(request.body);
-    return jsonSafe(await disburseLoanStep(services, { loanId: request.params.loanId, ...body }));
-  });
-  app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/repayments', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const body = RepayBodySchema.parse(request.body);
-    const result = await repayLoanStep(services, {
-      loanId: request.params.loanId,
-      repaymentId: body.repaymentId,
-      amountMinor: BigInt(body.amountMinor),
-    });
-    return reply.code(result.status === 'applied' ? 201 : 200).send(jsonSafe(result));
-  });
+  app.post(
+    '/v1/finance/credit/scores',
+    {
+      config: {
+        openapi: {
+          operationId: 'scoreCredit',
+          summary: 'Score a borrower (entity, asset, transaction credit) with reasons and a limit; a logged decision.',
+          tags: ['credit'],
+          body: ScoreBodySchema,
+          responses: { 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const body = ScoreBodySchema.parse(request.body);
+      const { iot, ...rest } = body;
+      const result = await scoreCredit(services, {
+        ...rest,
+        ...(iot ? { iot } : {}),
+        annualVerifiedSalesMinor: BigInt(body.annualVerifiedSalesMinor),
+        collateralLendingValueMinor: BigInt(body.collateralLendingValueMinor),
+        existingExposureMinor: BigInt(body.existingExposureMinor),
+        productCapMinor: BigInt(body.productCapMinor),
+      });
+      return reply.code(201).send(jsonSafe(result));
+    },
+  );
+  app.post(
+    '/v1/finance/loans',
+    {
+      config: {
+        openapi: {
+          operationId: 'applyLoan',
+          summary: 'Apply for a loan (201 created, 200 the same application again).',
+          tags: ['loans'],
+          body: ApplyBodySchema,
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const body = ApplyBodySchema.parse(request.body);
+      const result = await applyLoan(services, { ...body, principalMinor: BigInt(body.principalMinor) });
+      return reply.code(result.status === 'created' ? 201 : 200).send(jsonSafe(result));
+    },
+  );
+  app.get<{ Params: { loanId: string } }>(
+    '/v1/finance/loans/:loanId',
+    {
+      config: {
+        openapi: {
+          operationId: 'getLoan',
+          summary: 'A loan and its journal entries.',
+          tags: ['loans'],
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const view = await getLoanView(services, request.params.loanId);
+      if (!view)
+        return reply.code(404).send({ error: { code: 'loan_not_found', message: `no loan ${request.params.loanId}` } });
+      return jsonSafe(view);
+    },
+  );
+  app.post<{ Params: { loanId: string } }>(
+    '/v1/finance/loans/:loanId/assess',
+    {
+      config: {
+        openapi: {
+          operationId: 'assessLoan',
+          summary: 'Assess a loan (recommend or decline) with evidence.',
+          tags: ['loans'],
+          body: AssessBodySchema,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      const body = AssessBodySchema.parse(request.body);
+      return jsonSafe(await assessLoanStep(services, { loanId: request.params.loanId, ...body }));
+    },
+  );
+  app.post<{ Params: { loanId: string } }>(
+    '/v1/finance/loans/:loanId/approve',
+    {
+      config: {
+        openapi: {
+          operationId: 'approveLoan',
+          summary: 'Approve a loan (the checker must not be the maker).',
+          tags: ['loans'],
+          body: ApproveBodySchema,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      const body = ApproveBodySchema.parse(request.body);
+      return jsonSafe(await approveLoanStep(services, { loanId: request.params.loanId, ...body }));
+    },
+  );
+  app.post<{ Params: { loanId: string } }>(
+    '/v1/finance/loans/:loanId/disburse',
+    {
+      config: {
+        openapi: {
+          operationId: 'disburseLoan',
+          summary: 'Disburse an approved loan onto the journal.',
+          tags: ['loans'],
+          body: DisburseBodySchema,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      const body = DisburseBodySchema.parse(request.body);
+      return jsonSafe(await disburseLoanStep(services, { loanId: request.params.loanId, ...body }));
+    },
+  );
+  app.post<{ Params: { loanId: string } }>(
+    '/v1/finance/loans/:loanId/repayments',
+    {
+      config: {
+        openapi: {
+          operationId: 'repayLoan',
+          summary: 'Apply a repayment (201 applied, 200 the same repayment again).',
+          tags: ['loans'],
+          body: RepayBodySchema,
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const body = RepayBodySchema.parse(request.body);
+      const result = await repayLoanStep(services, {
+        loanId: request.params.loanId,
+        repaymentId: body.repaymentId,
+        amountMinor: BigInt(body.amountMinor),
+      });
+      return reply.code(result.status === 'applied' ? 201 : 200).send(jsonSafe(result));
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { PartySchema, RelationshipSchema } from '@fieldproof/finance';
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
+import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
 import type { FinanceServices } from '../finance-services.ts';
 import { findFinanceFindings } from '../find-finance-findings.ts';
 import { flowRecordsPerImportMax, flowRecordTypes, importFlowRecords } from '../import-flow-records.ts';
@@ -25,49 +26,118 @@ export async function partyFlowRoutes(
   services: FinanceServices,
   requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
-  app.post('/v1/finance/parties', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const party = PartySchema.parse(request.body);
-    await services.parties.putParty(party);
-    return reply.code(201).send(party);
-  });
-  app.post('/v1/finance/relationships', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const relationship = RelationshipSchema.parse(request.body);
-    const known = new Set((await services.parties.listParties()).map((party) => party.partyId));
-    for (const end of [relationship.fromPartyId, relationship.toPartyId]) {
-      if (!known.has(end)) {
-        return reply.code(404).send({ error: { code: 'party_unknown', message: `no party ${end}` } });
+  app.post(
+    '/v1/finance/parties',
+    {
+      config: {
+        openapi: {
+          operationId: 'putParty',
+          summary: 'Register or update a party (organisation or person).',
+          tags: ['parties'],
+          body: PartySchema,
+          responses: { 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const party = PartySchema.parse(request.body);
+      await services.parties.putParty(party);
+      return reply.code(201).send(party);
+    },
+  );
+  app.post(
+    '/v1/finance/relationships',
+    {
+      config: {
+        openapi: {
+          operationId: 'putRelationship',
+          summary: 'Record a relationship between two known parties.',
+          tags: ['parties'],
+          body: RelationshipSchema,
+          responses: { 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const relationship = RelationshipSchema.parse(request.body);
+      const known = new Set((await services.parties.listParties()).map((party) => party.partyId));
+      for (const end of [relationship.fromPartyId, relationship.toPartyId]) {
+        if (!known.has(end)) {
+          return reply.code(404).send({ error: { code: 'party_unknown', message: `no party ${end}` } });
+        }
       }
-    }
-    await services.parties.putRelationship(relationship);
-    return reply.code(201).send(relationship);
-  });
-  app.get('/v1/finance/parties', async (request) => {
-    requireAdmin(request.headers.authorization);
-    return {
-      parties: await services.parties.listParties(),
-      relationships: await services.parties.listRelationships(),
-    };
-  });
-  app.post<{ Params: { recordType: string } }>('/v1/finance/flows/:recordType', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const recordType = RecordTypeSchema.parse(request.params.recordType) as (typeof flowRecordTypes)[number];
-    const body = FlowImportBodySchema.parse(request.body);
-    const result = await importFlowRecords(
-      services,
-      'csv' in body ? { recordType, csv: body.csv } : { recordType, records: body.records },
-    );
-    return reply.code(result.errors.length === 0 ? 201 : 207).send(result);
-  });
-  app.get('/v1/finance/findings', async (request) => {
-    requireAdmin(request.headers.authorization);
-    const query = FindingsQuerySchema.parse(request.query);
-    return jsonSafe(
-      await findFinanceFindings(services, {
-        ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
-        ...(query.fromMs === undefined ? {} : { fromMs: query.fromMs }),
-      }),
-    );
-  });
+      await services.parties.putRelationship(relationship);
+      return reply.code(201).send(relationship);
+    },
+  );
+  app.get(
+    '/v1/finance/parties',
+    {
+      config: {
+        openapi: {
+          operationId: 'listParties',
+          summary: 'Parties and relationships (the graph).',
+          tags: ['parties'],
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      return {
+        parties: await services.parties.listParties(),
+        relationships: await services.parties.listRelationships(),
+      };
+    },
+  );
+  app.post<{ Params: { recordType: string } }>(
+    '/v1/finance/flows/:recordType',
+    {
+      config: {
+        openapi: {
+          operationId: 'importFlowRecords',
+          summary: 'Import flow records (CSV or JSON); 207 with per-row errors.',
+          tags: ['flows'],
+          body: FlowImportBodySchema,
+          responses: { 201: JsonObjectSchema, 207: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const recordType = RecordTypeSchema.parse(request.params.recordType) as (typeof flowRecordTypes)[number];
+      const body = FlowImportBodySchema.parse(request.body);
+      const result = await importFlowRecords(
+        services,
+        'csv' in body ? { recordType, csv: body.csv } : { recordType, records: body.records },
+      );
+      return reply.code(result.errors.length === 0 ? 201 : 207).send(result);
+    },
+  );
+  app.get(
+    '/v1/finance/findings',
+    {
+      config: {
+        openapi: {
+          operationId: 'listFindings',
+          summary: 'Reconciliation findings, circular trades and related parties.',
+          tags: ['flows'],
+          query: FindingsQuerySchema,
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      const query = FindingsQuerySchema.parse(request.query);
+      return jsonSafe(
+        await findFinanceFindings(services, {
+          ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
+          ...(query.fromMs === undefined ? {} : { fromMs: query.fromMs }),
+        }),
+      );
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
 import type { RiskSweeper } from '../workers/risk-sweeper.ts';
 
 /**
@@ -10,8 +11,21 @@ export async function riskRoutes(
   sweeper: RiskSweeper,
   requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
-  app.post('/v1/finance/risk/sweep', async (request) => {
-    requireAdmin(request.headers.authorization);
-    return sweeper.runOnce();
-  });
+  app.post(
+    '/v1/finance/risk/sweep',
+    {
+      config: {
+        openapi: {
+          operationId: 'runRiskSweep',
+          summary: 'Run the risk rules now and answer what they found.',
+          tags: ['risk'],
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      return sweeper.runOnce();
+    },
+  );
 }

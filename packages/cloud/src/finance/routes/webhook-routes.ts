@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
+import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
+import { decodePageCursor, pageQueryFields, pageSchema, toPage } from '../../api/page-cursor.ts';
 import type { FinanceServices } from '../finance-services.ts';
 
 /** Most subscriptions a cloud keeps active. */
@@ -25,11 +27,14 @@ const SubscriptionBodySchema = z
   })
   .strict();
 
+const SubscriptionsQuerySchema = z.object(pageQueryFields(['string'])).strict();
+
 const DeliveriesQuerySchema = z
   .object({
     subscriptionId: z.string().max(64).optional(),
     state: z.enum(['pending', 'delivered', 'failed']).optional(),
     limit: z.coerce.number().int().min(1).max(webhookDeliveriesPageMax).default(100),
+    cursor: pageQueryFields(['number', 'string']).cursor,
   })
   .strict();
 
@@ -42,47 +47,127 @@ export async function webhookRoutes(
   services: FinanceServices,
   requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
-  app.post('/v1/webhooks', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    const body = SubscriptionBodySchema.parse(request.body);
-    if ((await services.webhooks.listSubscriptions()).length >= webhookSubscriptionsMax) {
-      return reply.code(409).send({
-        error: {
-          code: 'webhook_limit',
-          message: `at most webhookSubscriptionsMax ${webhookSubscriptionsMax} subscriptions`,
+  app.post(
+    '/v1/webhooks',
+    {
+      config: {
+        openapi: {
+          operationId: 'createWebhook',
+          summary: 'Subscribe a URL to event types; the secret is returned only here.',
+          tags: ['webhooks'],
+          body: SubscriptionBodySchema,
+          responses: { 201: JsonObjectSchema },
         },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      const body = SubscriptionBodySchema.parse(request.body);
+      if ((await services.webhooks.listSubscriptions()).length >= webhookSubscriptionsMax) {
+        return reply.code(409).send({
+          error: {
+            code: 'webhook_limit',
+            message: `at most webhookSubscriptionsMax ${webhookSubscriptionsMax} subscriptions`,
+          },
+        });
+      }
+      const subscription = {
+        subscriptionId: body.subscriptionId,
+        url: body.url,
+        eventTypes: body.eventTypes,
+        secret: body.secret ?? randomBytes(32).toString('base64url'),
+        createdAtMs: services.clock(),
+        active: true,
+      };
+      if (!(await services.webhooks.insertSubscription(subscription))) {
+        return reply.code(409).send({
+          error: { code: 'webhook_conflict', message: `subscription ${body.subscriptionId} exists` },
+        });
+      }
+      return reply.code(201).send(subscription);
+    },
+  );
+  app.get(
+    '/v1/webhooks',
+    {
+      config: {
+        openapi: {
+          operationId: 'listWebhooks',
+          summary: 'Subscriptions (without secrets) by id, a page at a time.',
+          tags: ['webhooks'],
+          query: SubscriptionsQuerySchema,
+          responses: { 200: pageSchema(JsonObjectSchema) },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      const query = SubscriptionsQuerySchema.parse(request.query);
+      const after = query.cursor === undefined ? undefined : String(decodePageCursor(query.cursor, ['string'])?.[0]);
+      // At most webhookSubscriptionsMax active ones, so the list is read whole and cut here.
+      const subscriptions = (await services.webhooks.listSubscriptions())
+        .filter((subscription) => after === undefined || subscription.subscriptionId > after)
+        .sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
+      return toPage(
+        subscriptions,
+        query.limit,
+        (subscription) => [subscription.subscriptionId],
+        ({ secret: _secret, ...rest }) => rest,
+      );
+    },
+  );
+  app.delete<{ Params: { id: string } }>(
+    '/v1/webhooks/:id',
+    {
+      config: {
+        openapi: {
+          operationId: 'deleteWebhook',
+          summary: 'Deactivate a subscription.',
+          tags: ['webhooks'],
+          params: z.object({ id: z.string() }),
+          responses: { 204: null },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.headers.authorization);
+      if (!(await services.webhooks.deactivateSubscription(request.params.id))) {
+        return reply.code(404).send({ error: { code: 'not_found', message: `no subscription ${request.params.id}` } });
+      }
+      return reply.code(204).send();
+    },
+  );
+  app.get(
+    '/v1/webhooks/deliveries',
+    {
+      config: {
+        openapi: {
+          operationId: 'listWebhookDeliveries',
+          summary: 'The delivery log, a page at a time.',
+          tags: ['webhooks'],
+          query: DeliveriesQuerySchema,
+          responses: { 200: pageSchema(JsonObjectSchema) },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request.headers.authorization);
+      const query = DeliveriesQuerySchema.parse(request.query);
+      const position = query.cursor === undefined ? undefined : decodePageCursor(query.cursor, ['number', 'string']);
+      const rows = await services.webhooks.listDeliveries({
+        limit: query.limit + 1,
+        ...(query.subscriptionId === undefined ? {} : { subscriptionId: query.subscriptionId }),
+        ...(query.state === undefined ? {} : { state: query.state }),
+        ...(position === undefined
+          ? {}
+          : { after: { createdAtMs: position[0] as number, deliveryId: position[1] as string } }),
       });
-    }
-    const subscription = {
-      subscriptionId: body.subscriptionId,
-      url: body.url,
-      eventTypes: body.eventTypes,
-      secret: body.secret ?? randomBytes(32).toString('base64url'),
-      createdAtMs: services.clock(),
-      active: true,
-    };
-    if (!(await services.webhooks.insertSubscription(subscription))) {
-      return reply.code(409).send({
-        error: { code: 'webhook_conflict', message: `subscription ${body.subscriptionId} exists` },
-      });
-    }
-    return reply.code(201).send(subscription);
-  });
-  app.get('/v1/webhooks', async (request) => {
-    requireAdmin(request.headers.authorization);
-    const subscriptions = await services.webhooks.listSubscriptions();
-    return { subscriptions: subscriptions.map(({ secret: _secret, ...rest }) => rest) };
-  });
-  app.delete<{ Params: { id: string } }>('/v1/webhooks/:id', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
-    if (!(await services.webhooks.deactivateSubscription(request.params.id))) {
-      return reply.code(404).send({ error: { code: 'not_found', message: `no subscription ${request.params.id}` } });
-    }
-    return reply.code(204).send();
-  });
-  app.get('/v1/webhooks/deliveries', async (request) => {
-    requireAdmin(request.headers.authorization);
-    const query = DeliveriesQuerySchema.parse(request.query);
-    return { deliveries: await services.webhooks.listDeliveries(query) };
-  });
+      return toPage(
+        rows,
+        query.limit,
+        (delivery) => [delivery.createdAtMs, delivery.deliveryId],
+        (delivery) => delivery,
+      );
+    },
+  );
 }

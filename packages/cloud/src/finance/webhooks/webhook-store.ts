@@ -94,6 +94,8 @@ export interface WebhookStore {
     subscriptionId?: string;
     state?: WebhookDeliveryState;
     limit: number;
+    /** Only deliveries after this one in the list's order (the last of the previous page). */
+    after?: { createdAtMs: number; deliveryId: string };
   }): Promise<WebhookDelivery[]>;
 }
 
@@ -216,6 +218,15 @@ export function createWebhookStore(store: CloudStore): WebhookStore {
       let select = db.selectFrom('webhook_delivery').selectAll();
       if (query.subscriptionId !== undefined) select = select.where('subscription_id', '=', query.subscriptionId);
       if (query.state !== undefined) select = select.where('state', '=', query.state);
+      const after = query.after;
+      if (after !== undefined) {
+        select = select.where((where) =>
+          where.or([
+            where('created_at_ms', '<', after.createdAtMs),
+            where.and([where('created_at_ms', '=', after.createdAtMs), where('delivery_id', '<', after.deliveryId)]),
+          ]),
+        );
+      }
       const rows = await select
         .orderBy('created_at_ms', 'desc')
         .orderBy('delivery_id', 'desc')

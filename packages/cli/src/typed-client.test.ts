@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFieldproofClient } from '@fieldproof/client';
+import { verifyFrameBundle } from '@fieldproof/ledger';
+import { TrustFileSchema } from '@fieldproof/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../_test/wait-for.ts';
+import { type Embedded, startEmbedded } from './embedded.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-typed-client-'));
+let embedded: Embedded;
+beforeAll(async () => {
+  embedded = await startEmbedded({
+    dataDir,
+    mqttPort: 0,
+    httpPort: 0,
+    edgePort: 0,
+    devicesPerKind: 1,
+    ratePerDeviceHz: 10,
+    batchIntervalMs: 200,
+    checkpointIntervalMs: 100,
+  });
+});
+afterAll(async () => {
+  await embedded?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the typed client (@fieldproof/client) against a real cloud', () => {
+  it('reads status, devices and frames, and a proof bundle that verifies', async () => {
+    const client = createFieldproofClient({ baseUrl: embedded.cloud.url, token: embedded.cloud.adminToken });
+    const status = await client.GET('/v1/status');
+    expect(status.error).toBeUndefined();
+    expect(status.data?.suite).toBe('intl');
+    expect(status.data?.origin).toBe(embedded.cloud.origin);
+
+    const devices = await client.GET('/v1/devices', { params: { query: { limit: 2 } } });
+    expect(devices.data?.items).toHaveLength(2);
+    expect(typeof devices.data?.nextCursor).toBe('string');
+    const rest = await client.GET('/v1/devices', { params: { query: { cursor: devices.data?.nextCursor } } });
+    expect((rest.data?.items.length ?? 0) + 2).toBe(
+      embedded.devices.length + (embedded.industrial?.deviceIds.length ?? 0),
+    );
+
+    const deviceId = embedded.devices[0]?.deviceId as string;
+    const frames = await waitFor('3 frames of the first device', async () => {
+      const answer = await client.GET('/v1/frames', { params: { query: { deviceId, limit: 3 } } });
+      return (answer.data?.items.length ?? 0) >= 3 ? answer.data?.items : undefined;
+    });
+    expect(frames.map((frame) => frame.deviceId)).toEqual([deviceId, deviceId, deviceId]);
+    const frameId = frames[0]?.id as string;
+    const frame = await client.GET('/v1/frames/{id}', { params: { path: { id: frameId } } });
+    expect(frame.data?.frame.deviceId).toBe(deviceId);
+
+    const bundle = await waitFor('a proof bundle of the frame', async () => {
+      const answer = await client.GET('/v1/frames/{id}/proof', { params: { path: { id: frameId } } });
+      return answer.data;
+    });
+    const trust = await client.GET('/v1/trust');
+    expect(bundle.frameId).toBe(frameId);
+    const report = verifyFrameBundle(bundle as never, TrustFileSchema.parse(trust.data));
+    // The typed bundle is the one the offline verifier takes: its frame and Merkle steps pass.
+    for (const name of ['schema', 'frame_signature', 'frame_in_batch', 'batch_signature', 'batch_in_log']) {
+      expect(report.steps.find((step) => step.step === name)?.ok).toBe(true);
+    }
+
+    // An error arrives typed, with its stable code.
+    const missing = await client.GET('/v1/frames/{id}', { params: { path: { id: '0'.repeat(64) } } });
+    expect(missing.response.status).toBe(404);
+    expect(missing.error?.error.code).toBe('frame_not_found');
+  });
+});
