@@ -1,3 +1,4 @@
+import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import { randomUUID } from 'node:crypto';
 import type {
   AlertStore,
@@ -125,9 +126,11 @@ export function createFinanceServices(parameters: {
   log: Logger;
   stores?: FinanceStoresInput;
   settings?: Partial<FinanceSettings>;
+  /** Seals webhook secrets and party identity details at rest (docs/encryption-at-rest.md). */
+  cipher?: FieldCipher;
 }): FinanceServices {
   const stores = parameters.stores ?? {};
-  const persisted = openFinanceStores(parameters.store);
+  const persisted = openFinanceStores(parameters.store, parameters.cipher);
   return {
     journal: stores.journal ?? persisted.journalStore,
     loans: stores.loans ?? persisted.loanStore,
@@ -148,7 +151,7 @@ export function createFinanceServices(parameters: {
     decisionLog: parameters.decisionLog,
     decisions: parameters.store,
     store: parameters.store,
-    webhooks: createWebhookStore(parameters.store),
+    webhooks: createWebhookStore(parameters.store, parameters.cipher),
     settings: { ...financeSettingsDefaults, ...parameters.settings },
     clock: parameters.clock,
     newId: (prefix) => `${prefix}-${randomUUID()}`,

@@ -1,3 +1,4 @@
+import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import type { CryptoSuiteName, DecisionLog } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -69,6 +70,8 @@ export async function startFinance(
     clock: () => number;
     log: Logger;
     requireAdmin: (authorization: string | undefined) => void;
+    /** Seals webhook secrets and party identity details at rest. */
+    cipher?: FieldCipher;
   },
   options: StartFinanceOptions = {},
 ): Promise<CloudFinance> {
@@ -77,6 +80,7 @@ export async function startFinance(
     decisionLog: parameters.decisionLog,
     clock: parameters.clock,
     log: parameters.log,
+    ...(parameters.cipher ? { cipher: parameters.cipher } : {}),
     ...(options.stores ? { stores: options.stores } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
   });
