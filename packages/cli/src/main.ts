@@ -19,6 +19,8 @@ Commands:
              --data-dir ./data [--rpc <URL>] (exit 1 on any finding, each with its leaf index)
   reexecute  Re-run derived events on their proven frames, apart from the cloud's verdict (exit 1 on a mismatch):
              fieldproof reexecute --cloud <URL> --trust <keys.json> (--event <ID> | --device <ID>)
+  keys       Encryption at rest (docs/encryption-at-rest.md): fieldproof keys list|rotate [--data-dir ./data/cloud]
+             [--store …] [--data-keys] (rotate: new master key, data keys re-wrapped; --data-keys re-encrypts values)
   witness    Run one consortium member's witness (C2SP tlog-witness): --name --trust keys.json --log-url
 `;
 
@@ -109,6 +111,10 @@ async function main(argv: string[]): Promise<number> {
     case 'reexecute': {
       const { runReexecute } = await import('./commands/reexecute.ts');
       return runReexecute(rest, write);
+    }
+    case 'keys': {
+      const { runKeys } = await import('./commands/keys.ts');
+      return runKeys(rest, write);
     }
     case 'simulate': {
       const { runSimulate } = await import('./commands/simulate.ts');

@@ -3,6 +3,10 @@
  * cloud's Kysely stores on SQLite and PostgreSQL, for `describe.each`. Each `open()` gives fresh,
  * empty stores (a fresh SQLite file or PostgreSQL schema); `cleanUp()` removes them all.
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createMemoryCollateralStore,
   createMemoryFlowStore,
@@ -10,9 +14,6 @@ import {
   MemoryJournalStore,
   MemoryLoanStore,
 } from '@fieldproof/finance';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createFieldCipher } from '../src/crypto-at-rest/field-cipher.ts';
 import { openFileKeyProvider } from '../src/crypto-at-rest/file-key-provider.ts';
 import { type FinanceStores, openFinanceStores } from '../src/finance/stores/open-finance-stores.ts';

@@ -92,7 +92,12 @@ export function createDataKeyStore(store: CloudStore): DataKeyStore {
       return row && toKey(row);
     },
     async list() {
-      const rows = await db.selectFrom('data_key').selectAll().orderBy('created_at_ms').orderBy('data_key_id').execute();
+      const rows = await db
+        .selectFrom('data_key')
+        .selectAll()
+        .orderBy('created_at_ms')
+        .orderBy('data_key_id')
+        .execute();
       return rows.map(toKey);
     },
     async rewrap(dataKeyId, expectedMasterKeyId, masterKeyId, wrappedKey) {

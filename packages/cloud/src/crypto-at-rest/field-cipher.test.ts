@@ -110,7 +110,7 @@ for (const suite of ['intl', 'sm'] as CryptoSuiteName[]) {
       expect(await codeOf(cipher.decrypt(at, 'fpenc1.intl.nonsense'))).toBe('ciphertext_invalid');
     });
 
-    it("a ciphertext moved to another row or column fails with ciphertext_invalid", async () => {
+    it('a ciphertext moved to another row or column fails with ciphertext_invalid', async () => {
       const sealed = await cipher.encrypt('webhook_secret', at, secretText);
       expect(await codeOf(cipher.decrypt({ ...at, rowId: 'sub-2' }, sealed))).toBe('ciphertext_invalid');
       expect(await codeOf(cipher.decrypt({ ...at, column: 'url' }, sealed))).toBe('ciphertext_invalid');
@@ -129,7 +129,11 @@ for (const suite of ['intl', 'sm'] as CryptoSuiteName[]) {
       const db = storeKysely<{ webhook_subscription: { subscription_id: string; secret: string } }>(store);
       const rows = await db.selectFrom('webhook_subscription').select(['subscription_id', 'secret']).execute();
       const secretOf = (id: string) => rows.find((row) => row.subscription_id === id)?.secret as string;
-      await db.updateTable('webhook_subscription').set({ secret: secretOf('sub-b') }).where('subscription_id', '=', 'sub-a').execute();
+      await db
+        .updateTable('webhook_subscription')
+        .set({ secret: secretOf('sub-b') })
+        .where('subscription_id', '=', 'sub-a')
+        .execute();
       expect(await codeOf(webhooks.getSubscription('sub-a'))).toBe('ciphertext_invalid');
       expect((await webhooks.getSubscription('sub-b'))?.secret).toBe(`${secretText}-sub-b`);
     });
@@ -153,7 +157,10 @@ for (const suite of ['intl', 'sm'] as CryptoSuiteName[]) {
       expect(keysBefore.map((key) => key.purpose).sort()).toEqual(['party_identity', 'webhook_secret']);
 
       const masterProgress: number[] = [];
-      const master = await rotateMasterKey({ cipher }, { onProgress: ({ rewrapped }) => masterProgress.push(rewrapped) });
+      const master = await rotateMasterKey(
+        { cipher },
+        { onProgress: ({ rewrapped }) => masterProgress.push(rewrapped) },
+      );
       expect(master.rewrapped).toBe(2);
       expect(masterProgress).toEqual([1, 2]);
       const keysAfter = await cipher.dataKeys.list();
@@ -205,7 +212,10 @@ for (const suite of ['intl', 'sm'] as CryptoSuiteName[]) {
       expect(await openFinanceStores(store, cipher).partyStore.listParties()).toEqual([person]);
       const sweep = await resealValues({ store, cipher });
       expect(sweep.resealedByTable).toEqual({ webhook_subscription: 1, finance_party: 1 });
-      expect((await resealValues({ store, cipher })).resealedByTable).toEqual({ webhook_subscription: 0, finance_party: 0 });
+      expect((await resealValues({ store, cipher })).resealedByTable).toEqual({
+        webhook_subscription: 0,
+        finance_party: 0,
+      });
       await webhooks.insertSubscription({
         subscriptionId: 'new',
         url: 'https://bank.example/new',
@@ -228,4 +238,3 @@ for (const suite of ['intl', 'sm'] as CryptoSuiteName[]) {
     });
   });
 }
-

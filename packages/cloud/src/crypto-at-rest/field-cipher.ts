@@ -53,10 +53,7 @@ export function sealedValueDataKeyId(stored: string): string | undefined {
 }
 
 function associatedData(suite: CryptoSuiteName, dataKeyId: string, at: FieldLocation): Buffer {
-  return Buffer.from(
-    JSON.stringify([sealedValueVersion, suite, dataKeyId, at.table, at.column, at.rowId]),
-    'utf8',
-  );
+  return Buffer.from(JSON.stringify([sealedValueVersion, suite, dataKeyId, at.table, at.column, at.rowId]), 'utf8');
 }
 
 /** The wrap context of a data key: its id, purpose and suite, so a wrapped key cannot be swapped for another's. */
@@ -133,18 +130,28 @@ export function createFieldCipher(parameters: {
     async decrypt(at, stored) {
       const match = sealedValuePattern.exec(stored);
       if (!match) {
-        throw new FieldproofError('ciphertext_invalid', `${at.table}.${at.column} of ${at.rowId} is not a sealed value`);
+        throw new FieldproofError(
+          'ciphertext_invalid',
+          `${at.table}.${at.column} of ${at.rowId} is not a sealed value`,
+        );
       }
       const [, valueSuite, dataKeyId, payload] = match as unknown as [string, CryptoSuiteName, string, string];
       const dataKey = await dataKeys.get(dataKeyId);
       if (!dataKey) throw new FieldproofError('data_key_unknown', `data key ${dataKeyId} is not in the store`);
       if (dataKey.suite !== valueSuite) {
-        throw new FieldproofError('ciphertext_invalid', `${at.table}.${at.column} of ${at.rowId} names the wrong suite`);
+        throw new FieldproofError(
+          'ciphertext_invalid',
+          `${at.table}.${at.column} of ${at.rowId} names the wrong suite`,
+        );
       }
       const key = await unwrap(dataKey);
       try {
-        return openBytes(valueSuite, key, Buffer.from(payload, 'base64url'), associatedData(valueSuite, dataKeyId, at))
-          .toString('utf8');
+        return openBytes(
+          valueSuite,
+          key,
+          Buffer.from(payload, 'base64url'),
+          associatedData(valueSuite, dataKeyId, at),
+        ).toString('utf8');
       } catch (error) {
         if (error instanceof FieldproofError) {
           throw new FieldproofError(

@@ -37,7 +37,13 @@ export interface ResealValuesResult {
 interface SealedTable {
   table: string;
   purpose: DataKeyPurpose;
-  reseal(store: CloudStore, cipher: FieldCipher, currentDataKeyId: string | undefined, afterId: string, limit: number): Promise<{ lastId: string | undefined; seen: number; resealed: number }>;
+  reseal(
+    store: CloudStore,
+    cipher: FieldCipher,
+    currentDataKeyId: string | undefined,
+    afterId: string,
+    limit: number,
+  ): Promise<{ lastId: string | undefined; seen: number; resealed: number }>;
 }
 
 interface ResealDatabase {
@@ -90,7 +96,11 @@ const sealedTables: SealedTable[] = [
         .execute();
       let resealed = 0;
       for (const row of rows) {
-        if (currentDataKeyId !== undefined && row.sealed !== null && sealedValueDataKeyId(row.sealed) === currentDataKeyId) {
+        if (
+          currentDataKeyId !== undefined &&
+          row.sealed !== null &&
+          sealedValueDataKeyId(row.sealed) === currentDataKeyId
+        ) {
           continue;
         }
         const party: Party = await openParty(cipher, row);

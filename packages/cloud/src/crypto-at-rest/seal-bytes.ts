@@ -65,7 +65,10 @@ export function openBytes(suite: CryptoSuiteName, key: Buffer, sealed: Buffer, a
     decipher.setAAD(associatedData);
     decipher.setAuthTag(tag);
     try {
-      return Buffer.concat([decipher.update(sealed.subarray(gcmNonceBytes, sealed.length - gcmTagBytes)), decipher.final()]);
+      return Buffer.concat([
+        decipher.update(sealed.subarray(gcmNonceBytes, sealed.length - gcmTagBytes)),
+        decipher.final(),
+      ]);
     } catch {
       throw invalid();
     }

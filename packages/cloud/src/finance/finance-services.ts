@@ -1,4 +1,3 @@
-import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import { randomUUID } from 'node:crypto';
 import type {
   AlertStore,
@@ -13,6 +12,7 @@ import type {
 import type { DecisionLog } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import { createKyselyAlertStore } from '../alerts/kysely-alert-store.ts';
+import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import type { CloudStore, DecisionStore } from '../storage/cloud-store.ts';
 import { createFinanceStateStore, type FinanceStateStore } from './finance-state-store.ts';
 import { openFinanceStores } from './stores/open-finance-stores.ts';

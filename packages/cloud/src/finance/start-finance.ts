@@ -1,7 +1,7 @@
-import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import type { CryptoSuiteName, DecisionLog } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import type { EventStore } from '../events/kysely-event-store.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
 import { storeKysely } from '../storage/store-kysely.ts';
