@@ -10,6 +10,7 @@ Commands:
              --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
              TLS on every listener by default (development CA in <data-dir>/tls; MQTT on mqtts 8883);
              --mtls: devices present their own certificates; --plain: no TLS (loopback hosts only)
+             --store sqlite (default, <data-dir>/cloud/cloud.db) | sqlite:<path> | postgres://user@host/db[?schema=name]
   verify     Check a frame or decision proof bundle offline, and its anchor on chain with --rpc:
              fieldproof verify <bundle.json> --trust <keys.json> [--rpc <URL>]
   simulate   Drive simulated devices at a broker (see: fieldproof simulate --help)
@@ -53,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
           'log-level': { type: 'string' },
           plain: { type: 'boolean' },
           mtls: { type: 'boolean' },
+          store: { type: 'string' },
         },
       });
       if (values.plain && values.mtls) throw new Error('--plain and --mtls exclude each other');
@@ -75,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
           logLevel: values['log-level'] ?? env.FIELDPROOF_LOG_LEVEL ?? 'warn',
           tls,
           mutualTls: values.mtls ?? false,
+          ...(values.store === undefined ? {} : { store: values.store }),
         },
         write,
       );
