@@ -13,7 +13,10 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
 
 // The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
 let testStore: TestCloudStore | undefined;
-const testStoreConfig = async () => (testStore ??= await testCloudStore()).config;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-back-pressure-'));
 let broker: EmbeddedBroker | undefined;

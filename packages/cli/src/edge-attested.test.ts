@@ -35,7 +35,10 @@ import { runVerify } from './commands/verify.ts';
 
 // The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
 let testStore: TestCloudStore | undefined;
-const testStoreConfig = async () => (testStore ??= await testCloudStore()).config;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 // Keyless devices end to end: a real Modbus TCP server and a real OPC UA server, the edge polling
 // and subscribing, the cloud logging their frames as edge-attested, and each frame's proof verifying.

@@ -31,7 +31,10 @@ import { runVerify } from './commands/verify.ts';
 
 // The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
 let testStore: TestCloudStore | undefined;
-const testStoreConfig = async () => (testStore ??= await testCloudStore()).config;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 // Edge operations end to end on the real cloud and edge in process (SQLite): remote config,
 // signed edge requests, heartbeats and offline detection, key rotation with the cloud's approval.

@@ -10,7 +10,10 @@ import { demoKeylessDeviceIds, startEmbedded } from './embedded.ts';
 
 // The store the embedded cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
 let testStore: TestCloudStore | undefined;
-const testStoreConfig = async () => (testStore ??= await testCloudStore()).config;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 afterAll(async () => {
   await testStore?.cleanUp();
 });

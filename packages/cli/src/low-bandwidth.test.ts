@@ -14,7 +14,10 @@ import { getJson, waitFor } from '../_test/wait-for.ts';
 
 // The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
 let testStore: TestCloudStore | undefined;
-const testStoreConfig = async () => (testStore ??= await testCloudStore()).config;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 // Three edges take the same frames from the same kinds of simulated devices and uplink them to one
 // real cloud, each through its own TCP relay that counts the bytes on the wire (HTTP headers and

@@ -27,7 +27,10 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
 
 // The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
 let testStore: TestCloudStore | undefined;
-const testStoreConfig = async () => (testStore ??= await testCloudStore()).config;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-rejects-'));
 const frameBytesMax = 2048;

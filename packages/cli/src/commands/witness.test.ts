@@ -237,7 +237,8 @@ describe('consortium witnesses against a real cloud log', () => {
   it('SPLIT VIEW: two witnesses shown different histories of one log both refuse, keep the evidence and raise an alert', async () => {
     const dirA = join(root, 'fork-a');
     const dirB = join(root, 'fork-b');
-    let cloudA = await startCloud(dirA);
+    // SQLite on every pass: the fork below is a copy of the data folder, database file and all.
+    let cloudA = await startCloud(dirA, 'sqlite');
     const edge = createTestEdge('edge-fork');
     await edge.register(cloudA.url, cloudA.adminToken);
     const chain = newEdgeChain();
@@ -246,8 +247,8 @@ describe('consortium witnesses against a real cloud log', () => {
     // Fork the log: a copy of its store and its key (keys/log-key.json) goes on separately.
     await stopCloud(cloudA);
     cpSync(dirA, dirB, { recursive: true });
-    cloudA = await startCloud(dirA);
-    const cloudB = await startCloud(dirB);
+    cloudA = await startCloud(dirA, 'sqlite');
+    const cloudB = await startCloud(dirB, 'sqlite');
     const logKey = await logKeyOf(cloudA);
     expect(await logKeyOf(cloudB)).toEqual(logKey);
 

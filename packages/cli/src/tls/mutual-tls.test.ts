@@ -28,7 +28,10 @@ import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt-broker.ts';
 
 // The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
 let testStore: TestCloudStore | undefined;
-const testStoreConfig = async () => (testStore ??= await testCloudStore()).config;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 const folder = mkdtempSync(join(tmpdir(), 'fieldproof-mtls-'));
 let ca: DevelopmentCa;
