@@ -7,8 +7,16 @@ import { type EdgeGateway, startEdgeGateway } from '@fieldproof/edge';
 import { generateKeyPair, keyPairSigner, toBase64 } from '@fieldproof/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../_test/processes.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-back-pressure-'));
 let broker: EmbeddedBroker | undefined;
@@ -17,6 +25,7 @@ let cloud: CloudServer | undefined;
 afterAll(async () => {
   await edge?.stop();
   await cloud?.stop();
+  await testStore?.cleanUp();
   await broker?.close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -67,7 +76,11 @@ describe('edge back-pressure at the outbox bound', () => {
 
     // Register the edge and the device with the cloud first (on another port, so the edge cannot
     // reach it yet: a frame of a device the cloud does not know would be quarantined there).
-    const registering = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 } });
+    const registering = await startCloudServer({
+      ...(await testStoreConfig()),
+      dataDir: join(root, 'cloud'),
+      http: { port: 0 },
+    });
     const admin = async (path: string, body: Record<string, string>) => {
       const response = await fetch(`${registering.url}${path}`, {
         method: 'POST',
@@ -87,6 +100,7 @@ describe('edge back-pressure at the outbox bound', () => {
 
     // The cloud comes up where the edge looks for it: the outbox drains, back-pressure lifts, every frame lands.
     cloud = await startCloudServer({
+      ...(await testStoreConfig()),
       dataDir: join(root, 'cloud'),
       http: { port: cloudPort },
       checkpointIntervalMs: 100,

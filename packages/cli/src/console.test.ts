@@ -7,7 +7,18 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type Plugin } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { type Embedded, embeddedWitnessNames, startEmbedded } from './embedded.ts';
+
+// The store the embedded cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
+afterAll(async () => {
+  await testStore?.cleanUp();
+});
 
 /** Debian's chromium package installs here (`apt-get install -y chromium`). */
 const chromiumPath = '/usr/bin/chromium';
@@ -45,6 +56,7 @@ describe('web console', () => {
     expect(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`).toBe(true);
     await build({ configFile: consoleConfig, root: consoleFolder, logLevel: 'error', build: { outDir } });
     embedded = await startEmbedded({
+      ...(await testStoreConfig()),
       dataDir: join(workFolder, 'data'),
       mqttPort: 0,
       httpPort: 0,

@@ -5,15 +5,29 @@ import { type CloudServer, startCloudServer } from '@fieldproof/cloud';
 import { verifyDecisionBundle } from '@fieldproof/ledger';
 import type { Decision, DecisionProofBundle, TrustFile } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-decisions-'));
 let cloud: CloudServer;
 beforeAll(async () => {
-  cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 50 });
+  cloud = await startCloudServer({
+    ...(await testStoreConfig()),
+    dataDir: join(root, 'cloud'),
+    http: { port: 0 },
+    checkpointIntervalMs: 50,
+  });
 });
 afterAll(async () => {
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 

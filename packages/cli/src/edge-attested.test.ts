@@ -29,8 +29,16 @@ import {
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch, postJson } from '../_test/build-batch.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { runVerify } from './commands/verify.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 // Keyless devices end to end: a real Modbus TCP server and a real OPC UA server, the edge polling
 // and subscribing, the cloud logging their frames as edge-attested, and each frame's proof verifying.
@@ -58,7 +66,12 @@ interface FrameItem {
 beforeAll(async () => {
   modbus = await startModbusTestServer();
   opcua = await startOpcuaTestServer({ pkiDir: join(dataDir, 'pki'), doubles: ['Power'], booleans: ['Running'] });
-  cloud = await startCloudServer({ dataDir: join(dataDir, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 50 });
+  cloud = await startCloudServer({
+    ...(await testStoreConfig()),
+    dataDir: join(dataDir, 'cloud'),
+    http: { port: 0 },
+    checkpointIntervalMs: 50,
+  });
   // Commission first, as an operator would: the edge's key (made here, loaded by the edge) and its
   // devices are registered before the edge samples anything.
   const edgeKey = loadOrCreateKeyPair(join(dataDir, 'edge-1', 'edge-key.json'), 'ed25519');
@@ -121,6 +134,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.stop();
   await cloud?.stop();
+  await testStore?.cleanUp();
   await opcua?.close();
   await modbus?.close();
   rmSync(dataDir, { recursive: true, force: true });

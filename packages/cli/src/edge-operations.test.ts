@@ -25,8 +25,16 @@ import {
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch, postJson } from '../_test/build-batch.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { runVerify } from './commands/verify.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 // Edge operations end to end on the real cloud and edge in process (SQLite): remote config,
 // signed edge requests, heartbeats and offline detection, key rotation with the cloud's approval.
@@ -99,6 +107,7 @@ beforeAll(async () => {
   modbus = await startModbusTestServer();
   modbus.setUint32('holding', 0, 1_000);
   cloud = await startCloudServer({
+    ...(await testStoreConfig()),
     dataDir: join(dataDir, 'cloud'),
     http: { port: 0 },
     checkpointIntervalMs: 50,
@@ -143,6 +152,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!stopped) await edge?.stop();
   await cloud?.stop();
+  await testStore?.cleanUp();
   await modbus?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });

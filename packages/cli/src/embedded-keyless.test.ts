@@ -4,8 +4,19 @@ import { join } from 'node:path';
 import { verifyFrameBundle } from '@fieldproof/ledger';
 import { type FrameProofBundle, type TrustFile, TrustFileSchema } from '@fieldproof/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { demoKeylessDeviceIds, startEmbedded } from './embedded.ts';
+
+// The store the embedded cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
+afterAll(async () => {
+  await testStore?.cleanUp();
+});
 
 // The embedded default's keyless devices: the demo Modbus power meter and OPC UA weighing
 // indicator, served in process, registered edge-attested before the edge starts, their frames
@@ -23,6 +34,7 @@ interface FrameItem {
 describe('embedded default: keyless devices', () => {
   it('logs edge-attested frames from the demo Modbus meter and OPC UA scale, each with a proof that verifies', async () => {
     const embedded = await startEmbedded({
+      ...(await testStoreConfig()),
       dataDir,
       mqttPort: 0,
       httpPort: 0,

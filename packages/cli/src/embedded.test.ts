@@ -5,9 +5,20 @@ import { simulatorKinds } from '@fieldproof/device';
 import { collectCosignatures, verifyFrameBundle } from '@fieldproof/ledger';
 import { type FrameProofBundle, fromBase64, type TrustFile, TrustFileSchema } from '@fieldproof/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { runVerify } from './commands/verify.ts';
 import { startEmbedded } from './embedded.ts';
+
+// The store the embedded cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
+afterAll(async () => {
+  await testStore?.cleanUp();
+});
 
 interface FrameList {
   items: { id: string; deviceId: string; seq: number }[];
@@ -62,7 +73,7 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
   let firstRun: { logSize: number; batches: number; lastSeqByDevice: Map<string, number> };
 
   it('logs frames from every simulator kind and each one has a proof that verifies offline', async () => {
-    const embedded = await startEmbedded(options);
+    const embedded = await startEmbedded({ ...(await testStoreConfig()), ...options });
     try {
       const cloudUrl = embedded.cloud.url;
       const perDevice = await waitFor('3 logged frames from every device', async () => {
@@ -138,7 +149,7 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       await embedded.stop();
     }
     // After a clean stop every edge batch was handed over and logged exactly once.
-    const reopened = await startEmbedded({ ...options, ratePerDeviceHz: 0 });
+    const reopened = await startEmbedded({ ...(await testStoreConfig()), ...options, ratePerDeviceHz: 0 });
     try {
       await reopened.edge.flush();
       const status = await waitFor('a checkpoint of the whole log', async () => {
@@ -179,7 +190,7 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
   });
 
   it('resumes after a restart: device seqs keep rising, the batch chain and the log continue, nothing is re-logged', async () => {
-    const embedded = await startEmbedded(options);
+    const embedded = await startEmbedded({ ...(await testStoreConfig()), ...options });
     try {
       const cloudUrl = embedded.cloud.url;
       await waitFor('new frames from every device after the restart', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type CloudServer, loadLogIdentity, startCloudServer } from '@fieldproof/cloud';
+import { type CloudConfigInput, type CloudServer, loadLogIdentity, startCloudServer } from '@fieldproof/cloud';
 import {
   createFileSeqStore,
   createHttpPublisher,
@@ -100,6 +100,8 @@ export interface EmbeddedOptions {
    * Off by default here; `fieldproof start` turns it on.
    */
   financeDemo?: boolean;
+  /** The cloud's store: SQLite `<dataDir>/cloud/cloud.db` by default, or PostgreSQL (`fieldproof start --store postgres://…`). */
+  store?: CloudConfigInput['store'];
 }
 
 /** Device ids of the demo's keyless devices. */
@@ -266,6 +268,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     cloud = await startCloudServer(
       {
         dataDir: join(options.dataDir, 'cloud'),
+        ...(options.store === undefined ? {} : { store: options.store }),
         suite: options.suite ?? 'intl',
         http: { host, port: options.httpPort ?? 8080 },
         checkpointIntervalMs: options.checkpointIntervalMs ?? 1_000,

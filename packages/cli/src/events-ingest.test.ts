@@ -20,7 +20,15 @@ import {
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch, postJson } from '../_test/build-batch.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { waitFor } from '../_test/wait-for.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 interface Trace {
   publicKey: string;
@@ -90,6 +98,7 @@ const statusOf = async (eventId: string) => (await view(eventId)).check.status;
 
 beforeAll(async () => {
   cloud = await startCloudServer({
+    ...(await testStoreConfig()),
     dataDir: join(root, 'cloud'),
     http: { port: 0 },
     checkpointIntervalMs: 50,
@@ -103,6 +112,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -2,8 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { waitFor } from '../_test/wait-for.ts';
 import { type Embedded, startEmbedded } from './embedded.ts';
+
+// The store the embedded cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
+afterAll(async () => {
+  await testStore?.cleanUp();
+});
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-finance-demo-'));
 let embedded: Embedded | undefined;
@@ -29,6 +40,7 @@ describe('the finance demo of npm start', () => {
   it('finds the planted double pledge, circular trade, goods leaving without a release order and a tampered load cell within 60 s, and starts again on the same folder', async () => {
     const startedAtMs = Date.now();
     embedded = await startEmbedded({
+      ...(await testStoreConfig()),
       dataDir,
       mqttPort: 0,
       httpPort: 0,
@@ -79,6 +91,7 @@ describe('the finance demo of npm start', () => {
 
     // A restart on the same folder loads the demo again without a conflict and finds the double pledge again.
     embedded = await startEmbedded({
+      ...(await testStoreConfig()),
       dataDir,
       mqttPort: 0,
       httpPort: 0,

@@ -9,7 +9,15 @@ import { verifyFrameBundle } from '@fieldproof/ledger';
 import { generateKeyPair, keyPairSigner, type SignedFrame, type TrustFile, toBase64 } from '@fieldproof/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CountingProxy, startCountingProxy } from '../_test/counting-proxy.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 // Three edges take the same frames from the same kinds of simulated devices and uplink them to one
 // real cloud, each through its own TCP relay that counts the bytes on the wire (HTTP headers and
@@ -24,6 +32,7 @@ afterAll(async () => {
   for (const edge of edges) await edge.stop();
   for (const proxy of proxies) await proxy.close();
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -33,7 +42,12 @@ const rounds = 10;
 
 describe('low-bandwidth uplink profile', () => {
   it('puts fewer bytes per frame on the wire and every frame still verifies end to end', async () => {
-    cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 100 });
+    cloud = await startCloudServer({
+      ...(await testStoreConfig()),
+      dataDir: join(root, 'cloud'),
+      http: { port: 0 },
+      checkpointIntervalMs: 100,
+    });
     const cloudPort = Number(new URL(cloud.url).port);
     const admin = async (path: string, body: Record<string, string>) => {
       const response = await fetch(`${cloud?.url}${path}`, {

@@ -11,6 +11,7 @@ Commands:
              --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
              TLS on every listener by default (development CA in <data-dir>/tls; MQTT on mqtts 8883);
              --mtls: devices present their own certificates; --plain: no TLS (loopback hosts only)
+             --store sqlite (default, <data-dir>/cloud/cloud.db) | sqlite:<path> | postgres://user@host/db[?schema=name]
              --mode scale-out: every role in one process against external services; --role ingest|sequencer|worker
              runs one role (docs/scale-out.md): --store postgres://…[?schema=] --nats nats://127.0.0.1:4222
              --mqtt-url mqtt://127.0.0.1:1883 --node-id node-1 --topic-prefix fieldproof/v1/direct/frames
@@ -23,6 +24,8 @@ Commands:
              --data-dir ./data [--rpc <URL>] (exit 1 on any finding, each with its leaf index)
   reexecute  Re-run derived events on their proven frames, apart from the cloud's verdict (exit 1 on a mismatch):
              fieldproof reexecute --cloud <URL> --trust <keys.json> (--event <ID> | --device <ID>)
+  keys       Encryption at rest (docs/encryption-at-rest.md): fieldproof keys list|rotate [--data-dir ./data/cloud]
+             [--store …] [--data-keys] (rotate: new master key, data keys re-wrapped; --data-keys re-encrypts values)
   witness    Run one consortium member's witness (C2SP tlog-witness): --name --trust keys.json --log-url
 `;
 
@@ -57,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
           'log-level': { type: 'string' },
           plain: { type: 'boolean' },
           mtls: { type: 'boolean' },
+          store: { type: 'string' },
         },
       });
       if (values.plain && values.mtls) throw new Error('--plain and --mtls exclude each other');
@@ -79,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
           logLevel: values['log-level'] ?? env.FIELDPROOF_LOG_LEVEL ?? 'warn',
           tls,
           mutualTls: values.mtls ?? false,
+          ...(values.store === undefined ? {} : { store: values.store }),
         },
         write,
       );
@@ -115,6 +120,10 @@ async function main(argv: string[]): Promise<number> {
     case 'reexecute': {
       const { runReexecute } = await import('./commands/reexecute.ts');
       return runReexecute(rest, write);
+    }
+    case 'keys': {
+      const { runKeys } = await import('./commands/keys.ts');
+      return runKeys(rest, write);
     }
     case 'simulate': {
       const { runSimulate } = await import('./commands/simulate.ts');

@@ -21,8 +21,16 @@ import {
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch } from '../_test/build-batch.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-rejects-'));
 const frameBytesMax = 2048;
@@ -71,7 +79,12 @@ async function publish(topic: string, payload: string | Buffer): Promise<void> {
 
 beforeAll(async () => {
   broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
-  cloud = await startCloudServer({ dataDir: join(dataDir, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 50 });
+  cloud = await startCloudServer({
+    ...(await testStoreConfig()),
+    dataDir: join(dataDir, 'cloud'),
+    http: { port: 0 },
+    checkpointIntervalMs: 50,
+  });
   edge = await startEdgeGateway({
     edgeId: 'edge-1',
     dataDir: join(dataDir, 'edge-1'),
@@ -117,6 +130,7 @@ afterAll(async () => {
   await client?.endAsync();
   await edge?.stop();
   await cloud?.stop();
+  await testStore?.cleanUp();
   await broker?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });

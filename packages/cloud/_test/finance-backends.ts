@@ -3,6 +3,10 @@
  * cloud's Kysely stores on SQLite and PostgreSQL, for `describe.each`. Each `open()` gives fresh,
  * empty stores (a fresh SQLite file or PostgreSQL schema); `cleanUp()` removes them all.
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createMemoryCollateralStore,
   createMemoryFlowStore,
@@ -10,6 +14,8 @@ import {
   MemoryJournalStore,
   MemoryLoanStore,
 } from '@fieldproof/finance';
+import { createFieldCipher } from '../src/crypto-at-rest/field-cipher.ts';
+import { openFileKeyProvider } from '../src/crypto-at-rest/file-key-provider.ts';
 import { type FinanceStores, openFinanceStores } from '../src/finance/stores/open-finance-stores.ts';
 import type { CloudStore } from '../src/storage/cloud-store.ts';
 import { postgresBackend, sqliteBackend } from './store-backends.ts';
@@ -50,15 +56,22 @@ export function memoryFinanceBackend(): FinanceBackend {
 function cloudFinanceBackend(name: 'sqlite' | 'postgres'): FinanceBackend {
   const backend = name === 'sqlite' ? sqliteBackend() : postgresBackend();
   let last: CloudStore | undefined;
+  let keysDir: string | undefined;
   return {
     name,
     available: () => backend.available(),
     async open() {
       last = await backend.open();
-      return openFinanceStores(last);
+      // Sealed at rest as the server stores them, so the contract holds through the field cipher.
+      keysDir ??= mkdtempSync(join(tmpdir(), 'fieldproof-finance-keys-'));
+      const keys = openFileKeyProvider({ dataDir: keysDir, suite: 'intl' });
+      return openFinanceStores(last, createFieldCipher({ store: last, keys, suite: 'intl' }));
     },
     cloudStore: () => last,
-    cleanUp: () => backend.cleanUp(),
+    async cleanUp() {
+      await backend.cleanUp();
+      if (keysDir) rmSync(keysDir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -20,21 +20,27 @@ export interface StoreBackend {
   open(): Promise<CloudStore>;
   /** Close every store opened and remove its file or schema. */
   cleanUp(): Promise<void>;
+  /** Where an opened store keeps its rows: the SQLite file or the PostgreSQL schema (to read them raw). */
+  whereIs(store: CloudStore): { sqlitePath?: string; postgresSchema?: string };
 }
 
 /** A SQLite backend in a temporary folder. */
 export function sqliteBackend(): StoreBackend {
   const opened: CloudStore[] = [];
+  const paths = new Map<CloudStore, string>();
   let folder: string | undefined;
   return {
     name: 'sqlite',
     available: async () => true,
     async open() {
       folder ??= mkdtempSync(join(tmpdir(), 'fieldproof-store-'));
-      const store = await openSqliteCloudStore(join(folder, `cloud-${opened.length}.db`));
+      const path = join(folder, `cloud-${opened.length}.db`);
+      const store = await openSqliteCloudStore(path);
       opened.push(store);
+      paths.set(store, path);
       return store;
     },
+    whereIs: (store) => ({ sqlitePath: paths.get(store) as string }),
     async cleanUp() {
       for (const store of opened.splice(0)) await store.close();
       if (folder) rmSync(folder, { recursive: true, force: true });
@@ -59,6 +65,7 @@ export function postgresBackend(): StoreBackend {
       entry.store = await openPostgresCloudStore({ url: postgresTestUrl, schema: entry.schema, connectionsMax: 4 });
       return entry.store;
     },
+    whereIs: (store) => ({ postgresSchema: opened.find((entry) => entry.store === store)?.schema as string }),
     async cleanUp() {
       for (const { store, schema } of opened.splice(0)) {
         await store?.close();

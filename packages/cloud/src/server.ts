@@ -25,6 +25,10 @@ import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
 import type { CloudContext } from './context.ts';
+import { createFieldCipher } from './crypto-at-rest/field-cipher.ts';
+import { openFileKeyProvider } from './crypto-at-rest/file-key-provider.ts';
+import type { KeyProvider } from './crypto-at-rest/key-provider.ts';
+import { resealValues } from './crypto-at-rest/reseal-values.ts';
 import { createDecisionLog } from './decisions/create-decision-log.ts';
 import {
   type DirectIngest,
@@ -73,6 +77,11 @@ export interface StartCloudOptions {
   finance?: StartFinanceOptions;
   /** Direct ingest (when `directIngest` is configured): another frame bus (JetStream), or no sequencer here. */
   directIngest?: StartDirectIngestOptions;
+  /**
+   * Holder of the master keys for encryption at rest: a KMS or HSM adapter; by default the file
+   * provider in `<dataDir>/keys/master-keys.json` (docs/encryption-at-rest.md).
+   */
+  keyProvider?: KeyProvider;
 }
 
 /** A running cloud server. */
@@ -145,6 +154,13 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     );
   }
   await store.setMeta('suite', config.suite);
+  // Encryption at rest: rows written in clear before migration 0013 are sealed now, once.
+  const cipher = createFieldCipher({
+    store,
+    keys: options.keyProvider ?? openFileKeyProvider({ dataDir: config.dataDir, suite: config.suite }),
+    suite: config.suite,
+  });
+  await resealValues({ store, cipher });
   const origin = identity.origin;
   const sequencer = await openLogSequencer(store, config.suite, origin);
   const log = options.log ?? pino({ level: 'silent' });
@@ -255,6 +271,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
           clock: context.clock,
           log: log.child({ module: 'finance' }),
           requireAdmin,
+          cipher,
         },
         { ...options.finance, stores: { alerts: context.alerts, ...options.finance?.stores } },
       );

@@ -152,6 +152,16 @@ export const ErrorCodes = {
     status: 503,
     summary: 'A store transaction kept meeting concurrent writers of the same rows and gave up; retry shortly.',
   },
+  // Encryption at rest (docs/encryption-at-rest.md).
+  ciphertext_invalid: {
+    status: 500,
+    summary:
+      'A stored encrypted value does not decrypt: it was altered, moved to another row or column, or is not in the at-rest format.',
+  },
+  data_key_unknown: {
+    status: 500,
+    summary: 'A stored value or data key names a data key or master key that the key provider does not hold.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 /** One of the stable error codes. */

@@ -15,8 +15,16 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson } from '../../_test/build-batch.ts';
 import { spawnFieldproof } from '../../_test/processes.ts';
+import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { getJson, waitFor } from '../../_test/wait-for.ts';
 import { runReexecute } from './reexecute.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 interface Trace {
   publicKey: string;
@@ -68,6 +76,7 @@ async function reexecute(...args: string[]): Promise<{ code: number; lines: stri
 
 beforeAll(async () => {
   cloud = await startCloudServer({
+    ...(await testStoreConfig()),
     dataDir: join(root, 'cloud'),
     http: { port: 0 },
     checkpointIntervalMs: 50,
@@ -92,6 +101,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await edge?.stop();
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { defaultConsoleDir, startEmbedded } from '../embedded.ts';
 import { PortInUseError } from '../port-in-use-error.ts';
 import { logRedaction } from '../tls/log-redaction.ts';
+import { storeFromOption } from './serve.ts';
 
 /** Options of `fieldproof start`. */
 export interface StartCommandOptions {
@@ -25,6 +26,8 @@ export interface StartCommandOptions {
   tls: boolean;
   /** mTLS for devices on the broker and the edge's intake. */
   mutualTls: boolean;
+  /** `--store`: sqlite (default), sqlite:<path>, or postgres://…[?schema=name] (see storeFromOption). */
+  store?: string;
 }
 
 /**
@@ -52,6 +55,7 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
       tls: options.tls,
       mutualTls: options.mutualTls,
       financeDemo: true,
+      ...(options.store === undefined ? {} : { store: storeFromOption(options.store) }),
     });
   } catch (error) {
     if (error instanceof PortInUseError) {

@@ -14,6 +14,7 @@ import { fromBase64, type TrustFile } from '@fieldproof/protocol';
 import pino, { type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestEdge, type EdgeChain, newEdgeChain } from '../../_test/edge-batches.ts';
+import { type TestCloudStore, type TestStoreKind, testCloudStore } from '../../_test/test-store.ts';
 import { getJson } from '../../_test/wait-for.ts';
 import type { AlertRow, EvidenceRow } from '../witness/witness-store.ts';
 import { startWitness, type Witness } from './witness.ts';
@@ -23,6 +24,7 @@ const running: { stop(): Promise<void> }[] = [];
 
 afterAll(async () => {
   for (const server of running.reverse()) await server.stop();
+  for (const testStore of testStores.values()) await testStore.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -39,9 +41,25 @@ function capturedLogger(): { log: Logger; errors: () => { msg: string; code?: st
   };
 }
 
-async function startCloud(dataDir: string): Promise<CloudServer> {
+// One store per cloud data folder (FIELDPROOF_TEST_STORE), dropped at the end.
+const testStores = new Map<string, TestCloudStore>();
+async function testStoreConfig(dataDir: string, kind?: TestStoreKind) {
+  let testStore = testStores.get(dataDir);
+  if (!testStore) {
+    testStore = await testCloudStore(kind);
+    testStores.set(dataDir, testStore);
+  }
+  return testStore.config;
+}
+
+async function startCloud(dataDir: string, kind?: TestStoreKind): Promise<CloudServer> {
   // Checkpoints only when a test asks, so each test knows every size the log signed.
-  const cloud = await startCloudServer({ dataDir, http: { port: 0 }, checkpointIntervalMs: 3_600_000 });
+  const cloud = await startCloudServer({
+    ...(await testStoreConfig(dataDir, kind)),
+    dataDir,
+    http: { port: 0 },
+    checkpointIntervalMs: 3_600_000,
+  });
   running.push(cloud);
   return cloud;
 }
@@ -219,7 +237,8 @@ describe('consortium witnesses against a real cloud log', () => {
   it('SPLIT VIEW: two witnesses shown different histories of one log both refuse, keep the evidence and raise an alert', async () => {
     const dirA = join(root, 'fork-a');
     const dirB = join(root, 'fork-b');
-    let cloudA = await startCloud(dirA);
+    // SQLite on every pass: the fork below is a copy of the data folder, database file and all.
+    let cloudA = await startCloud(dirA, 'sqlite');
     const edge = createTestEdge('edge-fork');
     await edge.register(cloudA.url, cloudA.adminToken);
     const chain = newEdgeChain();
@@ -228,8 +247,8 @@ describe('consortium witnesses against a real cloud log', () => {
     // Fork the log: a copy of its store and its key (keys/log-key.json) goes on separately.
     await stopCloud(cloudA);
     cpSync(dirA, dirB, { recursive: true });
-    cloudA = await startCloud(dirA);
-    const cloudB = await startCloud(dirB);
+    cloudA = await startCloud(dirA, 'sqlite');
+    const cloudB = await startCloud(dirB, 'sqlite');
     const logKey = await logKeyOf(cloudA);
     expect(await logKeyOf(cloudB)).toEqual(logKey);
 
@@ -320,7 +339,8 @@ describe('consortium witnesses against a real cloud log', () => {
   it('refuses a log restored from an old backup (shrank) and a checkpoint with a bad log signature', async () => {
     const dir = join(root, 'shrink-cloud');
     const backup = join(root, 'shrink-backup');
-    let cloud = await startCloud(dir);
+    // SQLite on every pass: the backup restored here is a copy of the data folder, database file and all.
+    let cloud = await startCloud(dir, 'sqlite');
     const edge = createTestEdge('edge-shrink');
     await edge.register(cloud.url, cloud.adminToken);
     const chain = newEdgeChain();
@@ -341,7 +361,7 @@ describe('consortium witnesses against a real cloud log', () => {
     await stopCloud(cloud);
     running.splice(running.indexOf(witness), 1);
     await witness.stop();
-    const restored = await startCloud(backup);
+    const restored = await startCloud(backup, 'sqlite');
     witness = await witnessFor('witness.logistics.example/w1', logKey, restored.url, logged.log, witnessDir);
     const shrank = await witness.fetchOnce();
     expect(shrank).toMatchObject({ ok: false, code: 'witness_log_shrank', status: 409, size: 3 });

@@ -22,8 +22,16 @@ import {
 } from '@fieldproof/protocol';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { waitFor } from '../../_test/wait-for.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt-broker.ts';
+
+// The store this file's cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
+let testStore: TestCloudStore | undefined;
+async function testStoreConfig() {
+  testStore ??= await testCloudStore();
+  return testStore.config;
+}
 
 const folder = mkdtempSync(join(tmpdir(), 'fieldproof-mtls-'));
 let ca: DevelopmentCa;
@@ -98,6 +106,7 @@ beforeAll(async () => {
   });
   broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0, tls: await listener('mqtt', 'require') });
   cloud = await startCloudServer({
+    ...(await testStoreConfig()),
     dataDir: join(folder, 'cloud'),
     http: { port: 0 },
     checkpointIntervalMs: 50,
@@ -135,6 +144,7 @@ afterAll(async () => {
   await Promise.allSettled(publishers.map((publisher) => publisher.close()));
   await edge?.stop();
   await cloud?.stop();
+  await testStore?.cleanUp();
   await broker?.close();
   rmSync(folder, { recursive: true, force: true });
 });

@@ -16,6 +16,7 @@ import { type FrameProofBundle, generateKeyPair, type TrustFile, toBase64 } from
 import pino, { type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestEdge, type EdgeChain, newEdgeChain, type TestEdge } from '../../_test/edge-batches.ts';
+import { type TestCloudStore, type TestStoreKind, testCloudStore } from '../../_test/test-store.ts';
 import { getJson, waitFor } from '../../_test/wait-for.ts';
 import { startWitness, type Witness } from './start-witness.ts';
 
@@ -24,8 +25,20 @@ const running: { stop(): Promise<void> }[] = [];
 
 afterAll(async () => {
   for (const server of running.reverse()) await server.stop();
+  for (const testStore of testStores.values()) await testStore.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
+
+// One store per cloud data folder (FIELDPROOF_TEST_STORE), dropped at the end.
+const testStores = new Map<string, TestCloudStore>();
+async function testStoreConfig(dataDir: string, kind?: TestStoreKind) {
+  let testStore = testStores.get(dataDir);
+  if (!testStore) {
+    testStore = await testCloudStore(kind);
+    testStores.set(dataDir, testStore);
+  }
+  return testStore.config;
+}
 
 const members = ['bank', 'core-enterprise', 'logistics', 'regulator'] as const;
 
@@ -74,7 +87,13 @@ async function stopOne(server: { stop(): Promise<void> }): Promise<void> {
 async function startCloud(config: CloudConfigInput, log: Logger): Promise<CloudServer> {
   // Checkpoints and cosigning passes only when a test asks, so each test knows every size.
   const cloud = await startCloudServer(
-    { http: { port: 0 }, checkpointIntervalMs: 3_600_000, witnessBackoffMaxMs: 10, ...config },
+    {
+      ...(await testStoreConfig(config.dataDir)),
+      http: { port: 0 },
+      checkpointIntervalMs: 3_600_000,
+      witnessBackoffMaxMs: 10,
+      ...config,
+    },
     { log },
   );
   running.push(cloud);

@@ -1,19 +1,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-finance-restart-'));
 let cloud: CloudServer | undefined;
+let testStore: TestCloudStore;
+beforeAll(async () => {
+  testStore = await testCloudStore();
+});
 afterAll(async () => {
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 
 const start = () =>
   startCloudServer(
-    { dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 60_000 },
+    { dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 60_000, ...testStore.config },
     { finance: { settings: { sweepIntervalMs: 3_600_000 }, followIntervalMs: 3_600_000 } },
   );
 

@@ -12,6 +12,7 @@ import type {
 import type { DecisionLog } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import { createKyselyAlertStore } from '../alerts/kysely-alert-store.ts';
+import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import type { CloudStore, DecisionStore } from '../storage/cloud-store.ts';
 import { createFinanceStateStore, type FinanceStateStore } from './finance-state-store.ts';
 import { openFinanceStores } from './stores/open-finance-stores.ts';
@@ -125,9 +126,11 @@ export function createFinanceServices(parameters: {
   log: Logger;
   stores?: FinanceStoresInput;
   settings?: Partial<FinanceSettings>;
+  /** Seals webhook secrets and party identity details at rest (docs/encryption-at-rest.md). */
+  cipher?: FieldCipher;
 }): FinanceServices {
   const stores = parameters.stores ?? {};
-  const persisted = openFinanceStores(parameters.store);
+  const persisted = openFinanceStores(parameters.store, parameters.cipher);
   return {
     journal: stores.journal ?? persisted.journalStore,
     loans: stores.loans ?? persisted.loanStore,
@@ -148,7 +151,7 @@ export function createFinanceServices(parameters: {
     decisionLog: parameters.decisionLog,
     decisions: parameters.store,
     store: parameters.store,
-    webhooks: createWebhookStore(parameters.store),
+    webhooks: createWebhookStore(parameters.store, parameters.cipher),
     settings: { ...financeSettingsDefaults, ...parameters.settings },
     clock: parameters.clock,
     newId: (prefix) => `${prefix}-${randomUUID()}`,

@@ -1,6 +1,7 @@
 import type { CryptoSuiteName, DecisionLog } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import type { EventStore } from '../events/kysely-event-store.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
 import { storeKysely } from '../storage/store-kysely.ts';
@@ -69,6 +70,8 @@ export async function startFinance(
     clock: () => number;
     log: Logger;
     requireAdmin: (authorization: string | undefined) => void;
+    /** Seals webhook secrets and party identity details at rest. */
+    cipher?: FieldCipher;
   },
   options: StartFinanceOptions = {},
 ): Promise<CloudFinance> {
@@ -77,6 +80,7 @@ export async function startFinance(
     decisionLog: parameters.decisionLog,
     clock: parameters.clock,
     log: parameters.log,
+    ...(parameters.cipher ? { cipher: parameters.cipher } : {}),
     ...(options.stores ? { stores: options.stores } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
   });

@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Alert, raiseAlerts } from '@fieldproof/finance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-alert-routes-'));
 let cloud: CloudServer;
+let testStore: TestCloudStore;
 beforeAll(async () => {
-  cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 } });
+  testStore = await testCloudStore();
+  cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 }, ...testStore.config });
   let next = 0;
   await raiseAlerts(
     { store: cloud.context.alerts, newAlertId: () => `alert-${++next}` },
@@ -29,6 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -2,14 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../../../_test/test-store.ts';
 import { type CloudServer, startCloudServer } from '../../server.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-finance-routes-'));
 let cloud: CloudServer;
 let clockOffsetMs = 0;
+let testStore: TestCloudStore;
 beforeAll(async () => {
+  testStore = await testCloudStore();
   cloud = await startCloudServer(
-    { dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 60_000 },
+    { dataDir: join(root, 'cloud'), http: { port: 0 }, checkpointIntervalMs: 60_000, ...testStore.config },
     {
       clock: () => Date.now() + clockOffsetMs,
       finance: { settings: { sweepIntervalMs: 3_600_000 }, followIntervalMs: 3_600_000 },
@@ -18,6 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -48,7 +48,7 @@ export interface FinanceDatabase {
   finance_applied_event: { event_id: string; lot_id: string };
   finance_loan: { loan_id: string; version: number; borrower_id: string; state: string; document: unknown };
   finance_claim: { claim_id: string; version: number; holder_id: string; document: unknown };
-  finance_party: { party_id: string; kind: string; document: unknown };
+  finance_party: { party_id: string; kind: string; document: unknown; sealed: string | null };
   finance_relationship: {
     relationship_id: string;
     type: string;

@@ -1,5 +1,6 @@
 import type { CollateralStore, FlowStore, JournalStore, LoanStore, PartyStore } from '@fieldproof/finance';
 import type { Kysely } from 'kysely';
+import type { FieldCipher } from '../../crypto-at-rest/field-cipher.ts';
 import type { CloudStore } from '../../storage/cloud-store.ts';
 import { storeKysely } from '../../storage/store-kysely.ts';
 import type { FinanceDatabase, FinanceStoreDialect } from './finance-database.ts';
@@ -27,13 +28,17 @@ export interface FinanceStores {
  * The finance stores on a migrated Kysely instance (its schema at migration 0005-finance or later).
  * `db` may be typed with any table set: the finance tables are its own.
  */
-export function createFinanceStores(db: Kysely<unknown>, dialect: FinanceStoreDialect): FinanceStores {
+export function createFinanceStores(
+  db: Kysely<unknown>,
+  dialect: FinanceStoreDialect,
+  cipher?: FieldCipher,
+): FinanceStores {
   const finance = db as unknown as Kysely<FinanceDatabase>;
   return {
     journalStore: createKyselyJournalStore(finance, dialect),
     collateralStore: createKyselyCollateralStore(finance, dialect),
     loanStore: createKyselyLoanStore(finance, dialect),
-    partyStore: createKyselyPartyStore(finance, dialect),
+    partyStore: createKyselyPartyStore(finance, dialect, cipher),
     flowStore: createKyselyFlowStore(finance, dialect),
   };
 }
@@ -41,7 +46,8 @@ export function createFinanceStores(db: Kysely<unknown>, dialect: FinanceStoreDi
 /**
  * The finance stores of a cloud store opened by openSqliteCloudStore or openPostgresCloudStore (which
  * run the finance migration with the others). They share its connection(s) and close with it.
+ * With `cipher` (as the server always passes) the parties' identity details are sealed at rest.
  */
-export function openFinanceStores(store: CloudStore): FinanceStores {
-  return createFinanceStores(storeKysely<unknown>(store), store.dialect);
+export function openFinanceStores(store: CloudStore, cipher?: FieldCipher): FinanceStores {
+  return createFinanceStores(storeKysely<unknown>(store), store.dialect, cipher);
 }

@@ -1,3 +1,4 @@
+import { type FieldCipher, isSealedValue } from '../../crypto-at-rest/field-cipher.ts';
 import type { CloudStore } from '../../storage/cloud-store.ts';
 import { storeKysely } from '../../storage/store-kysely.ts';
 
@@ -99,11 +100,45 @@ export interface WebhookStore {
   }): Promise<WebhookDelivery[]>;
 }
 
-const toSubscription = (row: WebhookDatabase['webhook_subscription']): WebhookSubscription => ({
+/** Where a subscription's secret is stored (bound into its ciphertext). */
+export const webhookSecretLocation = (subscriptionId: string) => ({
+  table: 'webhook_subscription',
+  column: 'secret',
+  rowId: subscriptionId,
+});
+
+/**
+ * A stored secret in clear. A row written before encryption at rest (migration 0013) holds the
+ * secret in plaintext: it still reads, and the start-up sweep or `fieldproof keys rotate
+ * --data-keys` seals it (docs/encryption-at-rest.md).
+ */
+export async function openWebhookSecret(
+  cipher: FieldCipher | undefined,
+  subscriptionId: string,
+  stored: string,
+): Promise<string> {
+  if (!isSealedValue(stored)) return stored;
+  if (!cipher) throw new Error('invariant violated: a sealed webhook secret is read with a field cipher');
+  return cipher.decrypt(webhookSecretLocation(subscriptionId), stored);
+}
+
+/** A secret as stored: sealed under the webhook_secret data key (in clear only for a store opened without a cipher, in tests). */
+export async function sealWebhookSecret(
+  cipher: FieldCipher | undefined,
+  subscriptionId: string,
+  secret: string,
+): Promise<string> {
+  return cipher ? cipher.encrypt('webhook_secret', webhookSecretLocation(subscriptionId), secret) : secret;
+}
+
+const toSubscription = async (
+  cipher: FieldCipher | undefined,
+  row: WebhookDatabase['webhook_subscription'],
+): Promise<WebhookSubscription> => ({
   subscriptionId: row.subscription_id,
   url: row.url,
   eventTypes: JSON.parse(row.event_types) as string[],
-  secret: row.secret,
+  secret: await openWebhookSecret(cipher, row.subscription_id, row.secret),
   createdAtMs: Number(row.created_at_ms),
   active: Number(row.active) === 1,
 });
@@ -123,8 +158,11 @@ const toDelivery = (row: WebhookDatabase['webhook_delivery']): WebhookDelivery =
   deliveredAtMs: row.delivered_at_ms === null ? null : Number(row.delivered_at_ms),
 });
 
-/** The webhook store of a cloud store (SQLite or PostgreSQL). */
-export function createWebhookStore(store: CloudStore): WebhookStore {
+/**
+ * The webhook store of a cloud store (SQLite or PostgreSQL). With `cipher` (as the server always
+ * passes) subscription secrets are sealed at rest.
+ */
+export function createWebhookStore(store: CloudStore, cipher?: FieldCipher): WebhookStore {
   const db = storeKysely<WebhookDatabase>(store);
   return {
     async insertSubscription(subscription) {
@@ -134,7 +172,7 @@ export function createWebhookStore(store: CloudStore): WebhookStore {
           subscription_id: subscription.subscriptionId,
           url: subscription.url,
           event_types: JSON.stringify(subscription.eventTypes),
-          secret: subscription.secret,
+          secret: await sealWebhookSecret(cipher, subscription.subscriptionId, subscription.secret),
           created_at_ms: subscription.createdAtMs,
           active: subscription.active ? 1 : 0,
         })
@@ -148,7 +186,7 @@ export function createWebhookStore(store: CloudStore): WebhookStore {
         .selectAll()
         .where('subscription_id', '=', subscriptionId)
         .executeTakeFirst();
-      return row && toSubscription(row);
+      return row && toSubscription(cipher, row);
     },
     async listSubscriptions() {
       const rows = await db
@@ -157,7 +195,7 @@ export function createWebhookStore(store: CloudStore): WebhookStore {
         .where('active', '=', 1)
         .orderBy('subscription_id')
         .execute();
-      return rows.map(toSubscription);
+      return Promise.all(rows.map((row) => toSubscription(cipher, row)));
     },
     async deactivateSubscription(subscriptionId) {
       const result = await db
