@@ -20,6 +20,7 @@ import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
+import { createRequireReader } from './auth/require-reader.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
@@ -39,9 +40,11 @@ import { decisionRoutes } from './routes/decision-routes.ts';
 import { edgeOperationsRoutes } from './routes/edge-operations-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
+import { portfolioRoutes } from './routes/portfolio-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
+import { streamRoutes } from './routes/stream-routes.ts';
 import { tileRoutes } from './routes/tile-routes.ts';
 import type { CloudStore } from './storage/cloud-store.ts';
 import { openPostgresCloudStore } from './storage/postgres/open-postgres-cloud-store.ts';
@@ -227,6 +230,8 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   );
   await tileRoutes(app, context);
   await alertRoutes(app, context, context.alerts, requireAdmin);
+  await portfolioRoutes(app, context, finance.services, createRequireReader(requireAdmin));
+  await streamRoutes(app, context, createRequireReader(requireAdmin));
   const reexecutor = startEventReexecutor(context, defaultEventRegistry);
   await eventRoutes(app, context, () => reexecutor.trigger());
   const cosigner = startCosigner(
