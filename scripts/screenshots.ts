@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     mqttPort: 0,
     httpPort: 0,
     edgePort: 0,
-    devicesPerKind: 1,
+    devicesPerKind: 2,
     ratePerDeviceHz: 2,
     batchIntervalMs: 500,
     checkpointIntervalMs: 500,

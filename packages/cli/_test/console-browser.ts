@@ -70,3 +70,14 @@ export async function signInWithToken(page: Page, baseUrl: string, token: string
   await page.locator('form[data-testid="login-form"] button[type="submit"]').click();
   await page.getByTestId('role').waitFor();
 }
+
+/** Sign in on the login page with e-mail and password (a user account of the auth API). */
+export async function signInWithPassword(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/`);
+  await page.getByTestId('login-form').waitFor();
+  await page.locator('input[name="method"][value="password"]').check();
+  await page.locator('input[type="email"]').fill(email);
+  await page.locator('input[type="password"]').fill(password);
+  await page.locator('form[data-testid="login-form"] button[type="submit"]').click();
+  await page.getByTestId('role').waitFor();
+}

@@ -49,15 +49,17 @@ describe('console journeys', () => {
       mqttPort: 0,
       httpPort: 0,
       edgePort: 0,
-      devicesPerKind: 1,
-      ratePerDeviceHz: 5,
+      // Two of each kind: the demo plants its removal on the second load cell.
+      devicesPerKind: 2,
+      ratePerDeviceHz: 2,
       batchIntervalMs: 200,
       checkpointIntervalMs: 200,
       consoleDir: outDir,
       financeDemo: true,
     });
     ({ page, requests, pageErrors } = await openPage(browser));
-  }, 180_000);
+    // The Vite build alone takes minutes on a busy two-core machine.
+  }, 480_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -138,7 +140,7 @@ describe('console journeys', () => {
 
     expect(pageErrors).toEqual([]);
     expect(requests.filter((url) => !isLocal(url))).toEqual([]);
-  });
+  }, 240_000);
 
   it('refuses a wrong token, and a 401 on an ended session returns to the login page', async () => {
     const { page: fresh, context } = await openPage(browser);
@@ -194,5 +196,5 @@ describe('console journeys', () => {
     expect(keyboardRequests.length).toBeGreaterThan(0);
     expect(keyboardRequests.filter((url) => !isLocal(url))).toEqual([]);
     await context.close();
-  });
+  }, 180_000);
 });

@@ -154,7 +154,8 @@ function Workspace() {
           ))}
         </div>
       </nav>
-      <main role="tabpanel" id={`panel-${current.id}`} aria-labelledby={`tab-${current.id}`}>
+      {/* Focusable, as the WAI-ARIA tabs pattern asks, so a page without controls is reached by Tab too. */}
+      <main role="tabpanel" id={`panel-${current.id}`} aria-labelledby={`tab-${current.id}`} tabIndex={0}>
         <current.Page />
       </main>
     </>

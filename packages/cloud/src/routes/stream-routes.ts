@@ -52,7 +52,7 @@ export async function streamRoutes(
     };
     let lastStatus = '';
     // Alerts last seen or changed after this moment are new to this stream.
-    let sinceMs = context.clock();
+    const sinceMs = context.clock();
     const seen = new Map<string, number>();
     let lastKeepAliveMs = context.clock();
     let polling = false;
@@ -83,7 +83,6 @@ export async function streamRoutes(
           });
         }
         if (seen.size > streamAlertsPerPollMax * 20) seen.clear();
-        sinceMs = Math.min(sinceMs, nowMs);
         if (nowMs - lastKeepAliveMs >= streamKeepAliveMs) {
           lastKeepAliveMs = nowMs;
           response.write(': keep-alive\n\n');
