@@ -154,7 +154,7 @@ function Workspace() {
           ))}
         </div>
       </nav>
-      {/* Focusable, as the WAI-ARIA tabs pattern asks, so a page without controls is reached by Tab too. */}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the WAI-ARIA tabs pattern makes the tab panel focusable, so a page without controls is reached by Tab too */}
       <main role="tabpanel" id={`panel-${current.id}`} aria-labelledby={`tab-${current.id}`} tabIndex={0}>
         <current.Page />
       </main>
