@@ -108,6 +108,9 @@ async function main(): Promise<void> {
         await card.locator('summary').click();
         await card.getByTestId('verify-evidence').click();
         await card.getByTestId('verification-summary').first().waitFor({ timeout: 20_000 });
+        // Show the alert's head with its verified evidence below it, not the bottom of the list.
+        await page.evaluate(`document.querySelector('[data-rule="goods_left_without_release"]').scrollIntoView()`);
+        await page.waitForTimeout(500);
       }
       await page.screenshot({ path: join(outFolder, `${file}.png`) });
       process.stdout.write(`saved docs/screenshots/${file}.png\n`);

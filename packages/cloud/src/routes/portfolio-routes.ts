@@ -255,8 +255,14 @@ export async function portfolioRoutes(
     for (const row of await context.store.recentFrames(limit, id)) {
       const frame = await context.store.frame(row.id);
       if (!frame) continue;
-      const body = JSON.parse(frame.body) as { readings?: unknown };
-      items.push({ frameId: row.id, seq: row.seq, deviceTimeMs: row.device_time_ms, readings: body.readings ?? [] });
+      // The stored body is the signed frame: the readings sit in its `frame`.
+      const body = JSON.parse(frame.body) as { frame?: { readings?: unknown } };
+      items.push({
+        frameId: row.id,
+        seq: row.seq,
+        deviceTimeMs: row.device_time_ms,
+        readings: body.frame?.readings ?? [],
+      });
     }
     return { items: items.reverse() };
   });

@@ -26,13 +26,13 @@ function SitePlan(props: { lots: LotValuationView[]; readings: Map<string, Devic
   const bayWidth = width / Math.max(props.lots.length, 1);
   return (
     <svg
-      viewBox={`0 0 ${width} 220`}
+      viewBox={`0 0 ${width} 180`}
       role="img"
       aria-label={t('sitePlan')}
       className="site-plan"
       data-testid="site-plan"
     >
-      <rect x={2} y={2} width={width - 4} height={216} fill="#f5f5f5" stroke="#4a4a4a" strokeWidth={2} />
+      <rect x={2} y={2} width={width - 4} height={176} fill="#f5f5f5" stroke="#4a4a4a" strokeWidth={2} />
       {props.lots.map((valued, index) => {
         const x = index * bayWidth + 12;
         const colour = lineColour[valued.valuation?.line ?? 'normal'] ?? '#4a4a4a';
@@ -69,9 +69,6 @@ function SitePlan(props: { lots: LotValuationView[]; readings: Map<string, Devic
           </g>
         );
       })}
-      <text x={12} y={200} fontSize={12} fill="#4a4a4a">
-        {t('sitePlanLegend')}
-      </text>
     </svg>
   );
 }
@@ -146,6 +143,7 @@ export function CollateralPage() {
     <div className="page">
       <h2>{t('collateralHeading')}</h2>
       <SitePlan lots={pledged} readings={stock.data} />
+      <p className="legend">{t('sitePlanLegend')}</p>
       <div className="grid-2">
         {pledged.map((valued) => {
           const measured = valued.lot.monitoringDeviceIds.flatMap((deviceId) =>
