@@ -21,7 +21,6 @@ export const postgresPassFiles = [
   'packages/cli/src/finance-demo.test.ts',
   'packages/cli/src/low-bandwidth.test.ts',
   'packages/cli/src/rejects.test.ts',
-  'packages/cli/src/console.test.ts',
   'packages/cli/src/tls/mutual-tls.test.ts',
   'packages/cli/src/witness/cloud-cosigner.test.ts',
   'packages/cli/src/commands/keys.test.ts',

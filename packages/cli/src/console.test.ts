@@ -1,46 +1,22 @@
 // The web console end to end in a real browser: Vite builds it, the embedded stack serves it from
 // the cloud, and Debian's chromium (driven by playwright-core) switches language, verifies a frame
 // in the page with the ledger's verifier and reads the witnesses. No request may leave this host.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build, type Plugin } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
+import {
+  buildConsole,
+  consoleConfig,
+  consoleFolder,
+  isLocal,
+  launchChromium,
+  openPage,
+  signInWithToken,
+} from '../_test/console-browser.ts';
 import { type Embedded, embeddedWitnessNames, startEmbedded } from './embedded.ts';
-
-// The store the embedded cloud runs on (FIELDPROOF_TEST_STORE), made on first start and dropped at the end.
-let testStore: TestCloudStore | undefined;
-async function testStoreConfig() {
-  testStore ??= await testCloudStore();
-  return testStore.config;
-}
-afterAll(async () => {
-  await testStore?.cleanUp();
-});
-
-/** Debian's chromium package installs here (`apt-get install -y chromium`). */
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const consoleFolder = join(import.meta.dirname, '..', '..', 'console');
-const consoleConfig = join(consoleFolder, 'vite.config.ts');
-
-/** Whether a URL names this machine (or is not a network URL at all). */
-function isLocal(url: string): boolean {
-  const parsed = new URL(url);
-  if (parsed.protocol === 'data:' || parsed.protocol === 'blob:' || parsed.protocol === 'about:') return true;
-  return ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-}
 
 describe('web console', () => {
   const workFolder = mkdtempSync(join(tmpdir(), 'fieldproof-console-'));
@@ -48,15 +24,14 @@ describe('web console', () => {
   let embedded: Embedded;
   let browser: Browser;
   let page: Page;
-  const requests: string[] = [];
-  const pageErrors: string[] = [];
+  let requests: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     // Fail, never skip, without the browser: the console's acceptance runs in a real one.
-    expect(existsSync(chromiumPath), `${chromiumPath} is missing: apt-get install -y chromium`).toBe(true);
-    await build({ configFile: consoleConfig, root: consoleFolder, logLevel: 'error', build: { outDir } });
+    browser = await launchChromium();
+    await buildConsole(outDir);
     embedded = await startEmbedded({
-      ...(await testStoreConfig()),
       dataDir: join(workFolder, 'data'),
       mqttPort: 0,
       httpPort: 0,
@@ -67,15 +42,7 @@ describe('web console', () => {
       checkpointIntervalMs: 200,
       consoleDir: outDir,
     });
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
-    page = await context.newPage();
-    page.on('request', (request) => {
-      requests.push(request.url());
-    });
-    page.on('pageerror', (error) => {
-      pageErrors.push(error.message);
-    });
+    ({ page, requests, pageErrors } = await openPage(browser));
   }, 120_000);
 
   afterAll(async () => {
@@ -112,7 +79,7 @@ describe('web console', () => {
       )
       .toBeGreaterThan(1);
 
-    await page.goto(`${embedded.cloud.url}/`);
+    await signInWithToken(page, embedded.cloud.url, embedded.cloud.adminToken);
     const framesTab = page.getByRole('tab', { name: 'Frames' });
     await framesTab.waitFor();
 
@@ -123,7 +90,7 @@ describe('web console', () => {
     await page.getByLabel('语言').selectOption('en');
     await framesTab.waitFor();
 
-    // Keyboard: from the Ledger tab, the right arrow moves to Frames.
+    // Keyboard: from the Ledger tab, the right arrow moves to Frames (the admin sees every page).
     await page.getByRole('tab', { name: 'Ledger' }).focus();
     await page.keyboard.press('ArrowRight');
     expect(await framesTab.getAttribute('aria-selected')).toBe('true');

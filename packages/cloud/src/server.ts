@@ -21,6 +21,7 @@ import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
 import { startApi } from './api/start-api.ts';
+import { createRequireReader } from './auth/require-reader.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
@@ -50,10 +51,12 @@ import { edgeOperationsRoutes } from './routes/edge-operations-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { identityRoutes } from './routes/identity-routes.ts';
 import { ingestRoutes } from './routes/ingest-routes.ts';
+import { portfolioRoutes } from './routes/portfolio-routes.ts';
 import { proofRoutes } from './routes/proof-routes.ts';
 import { provisioningRoutes } from './routes/provisioning-routes.ts';
 import { registryRoutes } from './routes/registry-routes.ts';
 import { statusRoutes } from './routes/status-routes.ts';
+import { streamRoutes } from './routes/stream-routes.ts';
 import { tileRoutes } from './routes/tile-routes.ts';
 import { configuredRoles, directIngestForRoles, openScaleOut, type ScaleOut } from './scale-out/start-scale-out.ts';
 import type { CloudStore } from './storage/cloud-store.ts';
@@ -277,6 +280,9 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
       );
   await tileRoutes(app, context);
   await alertRoutes(app, context, context.alerts, requireAdmin);
+  // The console's read models sit on the finance stores, which run where the worker role runs.
+  if (finance) await portfolioRoutes(app, context, finance.services, createRequireReader(requireAdmin));
+  await streamRoutes(app, context, createRequireReader(requireAdmin));
   const reexecutor = roles.has('worker') ? startEventReexecutor(context, defaultEventRegistry) : undefined;
   await eventRoutes(app, context, () => reexecutor?.trigger());
   const cosigner = roles.has('worker')

@@ -1,5 +1,6 @@
 // The console's strings in English and Chinese, and the language the page shows them in.
 import { createContext, type ReactNode, useContext, useMemo, useState } from 'react';
+import { workspaceEn, workspaceZh } from './messages-workspace.ts';
 
 /** The languages the console speaks. */
 export type Language = 'en' | 'zh-CN';
@@ -57,6 +58,7 @@ const en = {
   lastSeq: 'Last seq',
   lastBatchSeq: 'Last batch seq',
   none: '—',
+  ...workspaceEn,
 };
 
 /** A key of the string map. */
@@ -115,6 +117,7 @@ const zh: Record<MessageKey, string> = {
   lastSeq: '最后序号',
   lastBatchSeq: '最后批次序号',
   none: '—',
+  ...workspaceZh,
 };
 
 const messages: Record<Language, Record<MessageKey, string>> = { en, 'zh-CN': zh };

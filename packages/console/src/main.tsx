@@ -1,11 +1,10 @@
-// Entry of the console: the query client, the API client, the language and the app.
+// Entry of the console: the query client, the language, the session (with its API client) and the app.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createApiClient } from './api/client.ts';
-import { ApiContext } from './api/use-api.ts';
 import { App } from './app.tsx';
 import { I18nProvider } from './i18n.tsx';
+import { SessionProvider } from './session.tsx';
 import './styles.css';
 
 const root = document.getElementById('root');
@@ -15,11 +14,11 @@ const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1 } } 
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <ApiContext.Provider value={createApiClient()}>
-        <I18nProvider>
+      <I18nProvider>
+        <SessionProvider>
           <App />
-        </I18nProvider>
-      </ApiContext.Provider>
+        </SessionProvider>
+      </I18nProvider>
     </QueryClientProvider>
   </StrictMode>,
 );

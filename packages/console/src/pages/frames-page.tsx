@@ -12,7 +12,7 @@ import { useI18n } from '../i18n.tsx';
 const framesShown = 20;
 
 /** The state of one frame's verification. */
-type Verification =
+export type Verification =
   | { state: 'running' }
   | { state: 'done'; result: VerifyFrameBundleResult }
   | { state: 'failed'; message: string };
@@ -26,7 +26,8 @@ export async function verifyFrameInBrowser(api: ApiClient, frameId: string): Pro
   return verifyFrameBundle(bundle, TrustFileSchema.parse(trust));
 }
 
-function VerificationView(props: { frameId: string; verification: Verification }) {
+/** One verification: running, failed to fetch, or every check with ✓ or ✗. */
+export function VerificationView(props: { frameId: string; verification: Verification }) {
   const { t } = useI18n();
   const { verification } = props;
   if (verification.state === 'running') return <p aria-live="polite">{t('verifying')}</p>;
