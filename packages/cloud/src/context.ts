@@ -1,6 +1,8 @@
 import type { BulkVerifier, CryptoSuiteName, MetricFamily, Signer } from '@fieldproof/protocol';
 import type { Logger } from 'pino';
 import type { CloudAlertStore } from './alerts/kysely-alert-store.ts';
+import type { AuthStore } from './auth/auth-store.ts';
+import type { DeviceAccess } from './auth/device-access.ts';
 import type { CloudConfig } from './config.ts';
 import type { EdgeOperationsStore } from './edges/edge-operations-store.ts';
 import type { EventStore } from './events/kysely-event-store.ts';
@@ -34,4 +36,8 @@ export interface CloudContext {
   alerts: CloudAlertStore;
   /** Derived events from edges and their re-execution verdicts. */
   events: EventStore;
+  /** Tenants, users, keys, consents, access log (set by the server's installAuth). */
+  auth?: AuthStore;
+  /** The gate of device data reads by organisation and consent (set by the server's installAuth). */
+  access?: DeviceAccess;
 }

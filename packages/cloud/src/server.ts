@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -20,6 +20,7 @@ import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
+import { installAuth } from './auth/install-auth.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
 import { serveConsole } from './console/serve-console.ts';
@@ -151,14 +152,6 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   const edgeOperations = createEdgeOperationsStore(store);
   context.edgeOperations = edgeOperations;
   context.metricSources = [...(context.metricSources ?? []), () => edgeHealthMetrics(context, edgeOperations)];
-  const expectedToken = Buffer.from(adminToken);
-  const requireAdmin = (authorization: string | undefined) => {
-    const given = Buffer.from((authorization ?? '').replace(/^Bearer /, ''));
-    if (given.length !== expectedToken.length || !timingSafeEqual(given, expectedToken)) {
-      throw new FieldproofError('unauthorized', 'this call needs the admin token (Authorization: Bearer …)');
-    }
-  };
-
   const tls = config.tls;
   const app = Fastify({
     logger: false,
@@ -199,18 +192,20 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'internal', message: 'an unexpected error; see the server log' } });
   });
+  // Access control first: its hook guards every route registered after it (docs/access-control.md).
+  await installAuth(app, context, { dataDir: config.dataDir, adminToken });
   const consoleSite = await serveConsole(app, { consoleDir: config.consoleDir, log });
   app.setNotFoundHandler(async (request, reply) => {
     if (await consoleSite.fallback(request, reply)) return reply;
     return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
   await ingestRoutes(app, context);
-  await registryRoutes(app, context, requireAdmin);
-  await edgeOperationsRoutes(app, context, edgeOperations, requireAdmin);
+  await registryRoutes(app, context);
+  await edgeOperationsRoutes(app, context, edgeOperations);
   await proofRoutes(app, context);
   await statusRoutes(app, context);
   await consistencyRoutes(app, context);
-  await decisionRoutes(app, context, decisions, requireAdmin);
+  await decisionRoutes(app, context, decisions);
   const decisionLog = createDecisionLog(context, decisions);
   const finance = await startFinance(
     app,
@@ -221,12 +216,11 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
       decisionLog,
       clock: context.clock,
       log: log.child({ module: 'finance' }),
-      requireAdmin,
     },
     { ...options.finance, stores: { alerts: context.alerts, ...options.finance?.stores } },
   );
   await tileRoutes(app, context);
-  await alertRoutes(app, context, context.alerts, requireAdmin);
+  await alertRoutes(app, context, context.alerts);
   const reexecutor = startEventReexecutor(context, defaultEventRegistry);
   await eventRoutes(app, context, () => reexecutor.trigger());
   const cosigner = startCosigner(

@@ -95,6 +95,15 @@ export const ErrorCodes = {
   unauthorized: { status: 401, summary: 'Missing or wrong credentials.' },
   not_found: { status: 404, summary: 'No such resource.' },
   internal: { status: 500, summary: 'An unexpected error; see the server log.' },
+  // Access control (docs/access-control.md).
+  permission_denied: { status: 403, summary: "The caller's role does not have the permission this call needs." },
+  consent_missing: { status: 403, summary: 'No live consent of the data owner covers this read by a bank.' },
+  organisation_forbidden: { status: 403, summary: "The data belongs to another organisation than the caller's." },
+  session_expired: { status: 401, summary: 'The session token has expired; sign in again (POST /v1/sessions).' },
+  consent_unknown: { status: 404, summary: 'No consent with that id was granted by or to this organisation.' },
+  organisation_unknown: { status: 404, summary: 'No organisation with that id.' },
+  user_conflict: { status: 409, summary: 'A user with that email exists already.' },
+  organisation_conflict: { status: 409, summary: 'An organisation with that id exists already, with another name or kind.' },
   // Store.
   store_unavailable: {
     status: 503,

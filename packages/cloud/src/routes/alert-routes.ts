@@ -55,10 +55,8 @@ export async function alertRoutes(
   app: FastifyInstance,
   context: CloudContext,
   alerts: CloudAlertStore,
-  requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
   app.get('/v1/alerts', async (request) => {
-    requireAdmin(request.headers.authorization);
     const query = ListQuery.parse(request.query);
     return alerts.list({
       limit: query.limit,
@@ -71,7 +69,6 @@ export async function alertRoutes(
     });
   });
   app.get('/v1/alerts/:id', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const { id } = Params.parse(request.params);
     const alert = await alerts.get(id);
     if (!alert) return reply.code(404).send({ error: { code: 'alert_not_found', message: `no alert ${id}` } });
@@ -83,7 +80,6 @@ export async function alertRoutes(
     appendDecision: (decision: Decision) => appendDecision(context, { decision }),
   };
   app.post('/v1/alerts/:id/acknowledge', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const { id } = Params.parse(request.params);
     const body = AcknowledgeBody.parse(request.body ?? {});
     const { note, ...action } = body;
@@ -94,7 +90,6 @@ export async function alertRoutes(
     }).catch((error) => sendRiskError(reply, error));
   });
   app.post('/v1/alerts/:id/assign', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const { id } = Params.parse(request.params);
     const { note, ...action } = AssignBody.parse(request.body ?? {});
     return actOnAlert(dependencies, {
@@ -104,7 +99,6 @@ export async function alertRoutes(
     }).catch((error) => sendRiskError(reply, error));
   });
   app.post('/v1/alerts/:id/resolve', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const { id } = Params.parse(request.params);
     const { note, ...action } = ResolveBody.parse(request.body ?? {});
     return actOnAlert(dependencies, {
@@ -114,7 +108,6 @@ export async function alertRoutes(
     }).catch((error) => sendRiskError(reply, error));
   });
   app.post('/v1/alerts/:id/notes', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const { id } = Params.parse(request.params);
     const body = NoteBody.parse(request.body ?? {});
     return actOnAlert(dependencies, { alertId: id, action: { type: 'note', ...body } }).catch((error) =>

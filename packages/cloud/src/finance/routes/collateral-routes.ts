@@ -68,10 +68,8 @@ const EventsBodySchema = z.object({ events: z.array(z.unknown()).min(1).max(1_00
 export async function collateralRoutes(
   app: FastifyInstance,
   services: FinanceServices,
-  requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
   app.post('/v1/finance/collateral/lots', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const body = PledgeBodySchema.parse(request.body);
     const { loanAmountMinor, actorId, inputs, quantityGrams, ...lot } = body;
     const result = await pledgeLot(services, {
@@ -83,7 +81,6 @@ export async function collateralRoutes(
     return reply.code(201).send(jsonSafe(result));
   });
   app.get<{ Params: { lotId: string } }>('/v1/finance/collateral/lots/:lotId', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const lot = await services.collateral.getLot(request.params.lotId);
     if (!lot) {
       return reply
@@ -95,7 +92,6 @@ export async function collateralRoutes(
   app.post<{ Params: { lotId: string } }>(
     '/v1/finance/collateral/lots/:lotId/release-orders',
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = ReleaseBodySchema.parse(request.body);
       const result = await orderRelease(services, {
         ...body,
@@ -106,7 +102,6 @@ export async function collateralRoutes(
     },
   );
   app.post('/v1/finance/prices', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const body = PricesBodySchema.parse(request.body);
     const result = await recordPrices(
       services,
@@ -115,11 +110,9 @@ export async function collateralRoutes(
     return reply.code(201).send(jsonSafe(result));
   });
   app.get('/v1/finance/prices', async (request) => {
-    requireAdmin(request.headers.authorization);
     return jsonSafe({ prices: services.prices.slice(-500) });
   });
   app.post('/v1/finance/stock-movements', async (request) => {
-    requireAdmin(request.headers.authorization);
     const body = EventsBodySchema.parse(request.body);
     return applyStockMovementEvents(services, { events: body.events as never });
   });

@@ -93,10 +93,8 @@ const RepayBodySchema = z.object({ repaymentId: idSchema, amountMinor: minorSche
 export async function loanRoutes(
   app: FastifyInstance,
   services: FinanceServices,
-  requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
   app.post('/v1/finance/credit/scores', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const body = ScoreBodySchema.parse(request.body);
     const { iot, ...rest } = body;
     const result = await scoreCredit(services, {
@@ -110,35 +108,29 @@ export async function loanRoutes(
     return reply.code(201).send(jsonSafe(result));
   });
   app.post('/v1/finance/loans', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const body = ApplyBodySchema.parse(request.body);
     const result = await applyLoan(services, { ...body, principalMinor: BigInt(body.principalMinor) });
     return reply.code(result.status === 'created' ? 201 : 200).send(jsonSafe(result));
   });
   app.get<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const view = await getLoanView(services, request.params.loanId);
     if (!view)
       return reply.code(404).send({ error: { code: 'loan_not_found', message: `no loan ${request.params.loanId}` } });
     return jsonSafe(view);
   });
   app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/assess', async (request) => {
-    requireAdmin(request.headers.authorization);
     const body = AssessBodySchema.parse(request.body);
     return jsonSafe(await assessLoanStep(services, { loanId: request.params.loanId, ...body }));
   });
   app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/approve', async (request) => {
-    requireAdmin(request.headers.authorization);
     const body = ApproveBodySchema.parse(request.body);
     return jsonSafe(await approveLoanStep(services, { loanId: request.params.loanId, ...body }));
   });
   app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/disburse', async (request) => {
-    requireAdmin(request.headers.authorization);
     const body = DisburseBodySchema.parse(request.body);
     return jsonSafe(await disburseLoanStep(services, { loanId: request.params.loanId, ...body }));
   });
   app.post<{ Params: { loanId: string } }>('/v1/finance/loans/:loanId/repayments', async (request, reply) => {
-    requireAdmin(request.headers.authorization);
     const body = RepayBodySchema.parse(request.body);
     const result = await repayLoanStep(services, {
       loanId: request.params.loanId,

@@ -8,10 +8,8 @@ import type { RiskSweeper } from '../workers/risk-sweeper.ts';
 export async function riskRoutes(
   app: FastifyInstance,
   sweeper: RiskSweeper,
-  requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
   app.post('/v1/finance/risk/sweep', async (request) => {
-    requireAdmin(request.headers.authorization);
     return sweeper.runOnce();
   });
 }
