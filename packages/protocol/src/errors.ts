@@ -103,7 +103,10 @@ export const ErrorCodes = {
   consent_unknown: { status: 404, summary: 'No consent with that id was granted by or to this organisation.' },
   organisation_unknown: { status: 404, summary: 'No organisation with that id.' },
   user_conflict: { status: 409, summary: 'A user with that email exists already.' },
-  organisation_conflict: { status: 409, summary: 'An organisation with that id exists already, with another name or kind.' },
+  organisation_conflict: {
+    status: 409,
+    summary: 'An organisation with that id exists already, with another name or kind.',
+  },
   // Store.
   store_unavailable: {
     status: 503,

@@ -35,7 +35,9 @@ export interface AuthStore {
   revokeApiKey(id: string, nowMs: number): Promise<boolean>;
   touchApiKey(id: string, nowMs: number): Promise<void>;
   /** The owning organisation and site of each of these devices (registered or not, by id). */
-  deviceOwners(deviceIds: readonly string[]): Promise<Map<string, { organisationId: string | null; siteId: string | null }>>;
+  deviceOwners(
+    deviceIds: readonly string[],
+  ): Promise<Map<string, { organisationId: string | null; siteId: string | null }>>;
   /** Every device of `organisationId`. */
   devicesOf(organisationId: string): Promise<string[]>;
   assignDevice(deviceId: string, organisationId: string | null, siteId: string | null): Promise<void>;
@@ -57,7 +59,11 @@ export function createAuthStore(store: CloudStore): AuthStore {
   const db: Kysely<AuthDatabase> = storeKysely<AuthDatabase>(store);
   return {
     async insertOrganisation(row) {
-      const result = await db.insertInto('organisations').values(row).onConflict((c) => c.doNothing()).executeTakeFirst();
+      const result = await db
+        .insertInto('organisations')
+        .values(row)
+        .onConflict((c) => c.doNothing())
+        .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
     organisation: (id) => db.selectFrom('organisations').selectAll().where('id', '=', id).executeTakeFirst(),
@@ -67,7 +73,11 @@ export function createAuthStore(store: CloudStore): AuthStore {
       return query.execute();
     },
     async insertSite(row) {
-      const result = await db.insertInto('sites').values(row).onConflict((c) => c.doNothing()).executeTakeFirst();
+      const result = await db
+        .insertInto('sites')
+        .values(row)
+        .onConflict((c) => c.doNothing())
+        .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
     site: (id) => db.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst(),
@@ -166,7 +176,10 @@ export function createAuthStore(store: CloudStore): AuthStore {
     },
     async insertAccess(rows) {
       if (rows.length === 0) return;
-      await db.insertInto('access_log').values([...rows]).execute();
+      await db
+        .insertInto('access_log')
+        .values([...rows])
+        .execute();
     },
     async accessLog(ownerOrganisationId, limit, beforeId) {
       let query = db.selectFrom('access_log').selectAll().orderBy('id', 'desc').limit(Math.min(limit, authListRowsMax));

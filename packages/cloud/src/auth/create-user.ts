@@ -33,10 +33,14 @@ export async function createUser(deps: AuthDeps, parameters: CreateUserParameter
       throw new FieldproofError('organisation_forbidden', 'users can be created only in your own organisation');
     }
     if (parameters.role !== 'enterprise_operator') {
-      throw new FieldproofError('permission_denied', `role ${principal.role} may create enterprise_operator users only`, {
-        role: principal.role,
-        permission: `users:create:${parameters.role}`,
-      });
+      throw new FieldproofError(
+        'permission_denied',
+        `role ${principal.role} may create enterprise_operator users only`,
+        {
+          role: principal.role,
+          permission: `users:create:${parameters.role}`,
+        },
+      );
     }
   }
   const organisation = await deps.auth.organisation(organisationId);

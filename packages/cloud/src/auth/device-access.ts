@@ -114,7 +114,9 @@ export function createDeviceAccess(deps: DeviceAccessDeps): DeviceAccess {
       const described = items.map(describe);
       const devices = await owners([...new Set(described.map((item) => item.deviceId))]);
       if (scope.kind === 'organisation') {
-        return items.filter((_, index) => devices.get(described[index]?.deviceId ?? '')?.organisationId === scope.organisationId);
+        return items.filter(
+          (_, index) => devices.get(described[index]?.deviceId ?? '')?.organisationId === scope.organisationId,
+        );
       }
       // A bank's list read: one access log row per data owner whose data it got, naming the consents used.
       const kept: (typeof items)[number][] = [];
@@ -142,7 +144,15 @@ export function createDeviceAccess(deps: DeviceAccessDeps): DeviceAccess {
       await auth.insertAccess(
         rows.length > 0
           ? rows
-          : [entry(request, principal, { owner_organisation_id: null, resource, consent_id: null, outcome: 'allowed', code: null })],
+          : [
+              entry(request, principal, {
+                owner_organisation_id: null,
+                resource,
+                consent_id: null,
+                outcome: 'allowed',
+                code: null,
+              }),
+            ],
       );
       return kept;
     },

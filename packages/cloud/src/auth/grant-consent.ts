@@ -47,8 +47,7 @@ const listOrNull = (items: readonly string[] | undefined): string | null =>
  */
 export async function grantConsent(deps: AuthDeps, parameters: GrantConsentParameters): Promise<GrantConsentResult> {
   const { principal } = parameters;
-  const organisationId =
-    principal.role === 'platform_admin' ? parameters.organisationId : principal.organisationId;
+  const organisationId = principal.role === 'platform_admin' ? parameters.organisationId : principal.organisationId;
   if (organisationId === undefined) {
     throw new FieldproofError('request_invalid', 'organisationId: a platform admin names the granting organisation');
   }
@@ -58,7 +57,7 @@ export async function grantConsent(deps: AuthDeps, parameters: GrantConsentParam
   const grantor = await deps.auth.organisation(organisationId);
   if (!grantor) throw new FieldproofError('organisation_unknown', `no organisation ${organisationId}`);
   const bank = await deps.auth.organisation(parameters.bankId);
-  if (!bank || bank.kind !== 'bank') throw new FieldproofError('organisation_unknown', `no bank ${parameters.bankId}`);
+  if (bank?.kind !== 'bank') throw new FieldproofError('organisation_unknown', `no bank ${parameters.bankId}`);
   if (parameters.fromMs > parameters.toMs) throw new FieldproofError('request_invalid', 'fromMs is after toMs');
   for (const siteId of parameters.siteIds ?? []) {
     if ((await deps.auth.site(siteId))?.organisation_id !== organisationId) {

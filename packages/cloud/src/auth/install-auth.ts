@@ -8,8 +8,8 @@ import { consentRoutes } from '../routes/consent-routes.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { type AuthStore, createAuthStore } from './auth-store.ts';
 import { createDeviceAccess, type DeviceAccess } from './device-access.ts';
-import { resolvePrincipal } from './resolve-principal.ts';
 import { requirePermission } from './require-permission.ts';
+import { resolvePrincipal } from './resolve-principal.ts';
 import { routePermissions } from './route-permissions.ts';
 import { loadOrCreateSessionSecret } from './session-token.ts';
 

@@ -72,7 +72,14 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
     'consents:read',
     'access-log:read',
   ],
-  enterprise_operator: ['status:read', 'registry:read', 'data:read', 'quarantine:read', 'users:read', 'api-keys:manage'],
+  enterprise_operator: [
+    'status:read',
+    'registry:read',
+    'data:read',
+    'quarantine:read',
+    'users:read',
+    'api-keys:manage',
+  ],
   witness_operator: ['status:read', 'api-keys:manage'],
 };
 

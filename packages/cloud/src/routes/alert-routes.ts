@@ -45,17 +45,13 @@ function sendRiskError(reply: FastifyReply, error: unknown) {
 }
 
 /**
- * The alert API (admin token until roles land): GET /v1/alerts (filters state, severity, rule,
+ * The alert API (permissions: auth/route-permissions.ts): GET /v1/alerts (filters state, severity, rule,
  * subjectId, organisationId; `limit` and `cursor` pages, newest first), GET /v1/alerts/:id,
  * POST /v1/alerts/:id/acknowledge | assign | resolve (each with an optional `note`; resolve with a
  * `decisionId` also logs the `alert.resolved` decision and answers its log index) and
  * /v1/alerts/:id/notes. A refused transition answers its RiskError code (409 alert_transition_invalid).
  */
-export async function alertRoutes(
-  app: FastifyInstance,
-  context: CloudContext,
-  alerts: CloudAlertStore,
-): Promise<void> {
+export async function alertRoutes(app: FastifyInstance, context: CloudContext, alerts: CloudAlertStore): Promise<void> {
   app.get('/v1/alerts', async (request) => {
     const query = ListQuery.parse(request.query);
     return alerts.list({

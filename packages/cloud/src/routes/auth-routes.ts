@@ -30,7 +30,12 @@ const UserBody = z
   })
   .strict();
 const SiteBody = z
-  .object({ id: IdSchema.optional(), organisationId: IdSchema.optional(), name: Name, address: z.string().max(500).optional() })
+  .object({
+    id: IdSchema.optional(),
+    organisationId: IdSchema.optional(),
+    name: Name,
+    address: z.string().max(500).optional(),
+  })
   .strict();
 const ApiKeyParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }).strict();
 

@@ -95,7 +95,11 @@ export async function consentRoutes(app: FastifyInstance, deps: AuthDeps): Promi
     const principal = requirePermission(request, 'consents:grant');
     const { id } = ConsentParams.parse(request.params);
     const revoked = await revokeConsent(deps, { principal, consentId: id });
-    return { consent: consentView(revoked.row, deps.clock()), decisionId: revoked.decisionId, logIndex: revoked.logIndex };
+    return {
+      consent: consentView(revoked.row, deps.clock()),
+      decisionId: revoked.decisionId,
+      logIndex: revoked.logIndex,
+    };
   });
   app.get('/v1/consents', async (request) => {
     const principal = requirePermission(request, 'consents:read');

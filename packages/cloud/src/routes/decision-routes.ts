@@ -5,8 +5,8 @@ import { buildDecisionBundle } from '../decisions/build-decision-bundle.ts';
 import type { DecisionStore } from '../storage/cloud-store.ts';
 
 /**
- * Decisions as log leaves: POST /v1/decisions (admin token until roles land with the platform
- * issue), GET /v1/decisions/:id and GET /v1/decisions/:id/proof.
+ * Decisions as log leaves: POST /v1/decisions (a platform admin: auth/route-permissions.ts),
+ * GET /v1/decisions/:id and GET /v1/decisions/:id/proof.
  */
 export async function decisionRoutes(
   app: FastifyInstance,

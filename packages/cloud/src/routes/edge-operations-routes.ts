@@ -34,7 +34,7 @@ function parseJson(body: Buffer): unknown {
 /**
  * Edge operations (docs/edge-operations.md): versioned remote config (operator PUT, edge GET),
  * heartbeats and health, key rotation (edge request signed by old and new key, operator approval).
- * Edge calls are signed with the edge key (authenticateEdgeRequest); operator calls need the admin token.
+ * Edge calls are signed with the edge key (authenticateEdgeRequest); operator calls need a permission (auth/route-permissions.ts).
  */
 export async function edgeOperationsRoutes(
   app: FastifyInstance,

@@ -1,6 +1,7 @@
 import { HashHexSchema, IdSchema } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { deviceAccessOf } from '../auth/device-access.ts';
 import type { CloudContext } from '../context.ts';
 import { reexecuteFramesMax } from '../events/check-stored-event.ts';
 import { ingestEvents } from '../events/ingest-events.ts';
@@ -73,8 +74,16 @@ export async function eventRoutes(
       return result;
     });
   });
+  const access = deviceAccessOf(context);
+  // An event is covered by a consent through its device, its start time and its type.
+  const eventData = (row: StoredEventRow) => ({
+    deviceId: row.device_id,
+    timeMs: row.start_time_ms,
+    kinds: [row.type],
+  });
   app.get('/v1/events', async (request) => {
     const query = ListQuery.parse(request.query);
+    if (query.deviceId !== undefined) await access.authorize(request, query.deviceId, {}, `device:${query.deviceId}`);
     const page = await context.events.list({
       limit: query.limit,
       ...(query.deviceId === undefined ? {} : { deviceId: query.deviceId }),
@@ -83,8 +92,10 @@ export async function eventRoutes(
       ...(query.checkStatus === undefined ? {} : { checkStatus: query.checkStatus }),
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
     });
+    // Events the caller may not see are dropped from the page (the cursor still moves past them).
+    const visible = await access.filter(request, page.events, eventData, 'events');
     return {
-      items: page.events.map(eventView),
+      items: visible.map(eventView),
       ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
     };
   });
@@ -92,6 +103,7 @@ export async function eventRoutes(
     const id = HashHexSchema.parse(request.params.id);
     const row = await context.events.get(id);
     if (!row) return reply.code(404).send({ error: { code: 'event_not_found', message: `no event ${id}` } });
+    await access.authorize(request, row.device_id, eventData(row), `event:${id}`);
     return eventView(row);
   });
   // The ids of every logged frame of the event's device between its first and last named source,
@@ -100,6 +112,7 @@ export async function eventRoutes(
     const id = HashHexSchema.parse(request.params.id);
     const row = await context.events.get(id);
     if (!row) return reply.code(404).send({ error: { code: 'event_not_found', message: `no event ${id}` } });
+    await access.authorize(request, row.device_id, eventData(row), `event:${id}/frames`);
     const event = JSON.parse(row.body) as { deviceId: string; sourceFrameIds: string[] };
     const named = await context.events.framesById([...new Set(event.sourceFrameIds)]);
     const seqs = named.filter((frame) => frame.device_id === event.deviceId).map((frame) => frame.seq);

@@ -1,6 +1,8 @@
 import { HashHexSchema, type TrustFile, toBase64 } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { deviceAccessOf } from '../auth/device-access.ts';
+import type { DataItem } from '../auth/device-read-scope.ts';
 import type { CloudContext } from '../context.ts';
 import { edgeKeyHistory } from '../edges/edge-key-history.ts';
 import { checkpointFinality } from '../log/checkpoint-finality.ts';
@@ -10,14 +12,30 @@ const FrameListQuery = z
   .object({ limit: z.coerce.number().int().min(1).max(1000).default(20), deviceId: z.string().optional() })
   .strict();
 
+/** What access control looks at in a stored frame: its device time and the kinds of its readings. */
+function frameData(row: { device_time_ms: number; body: string }): DataItem {
+  const signed = JSON.parse(row.body) as { frame?: { readings?: { kind: string }[] } };
+  return { timeMs: row.device_time_ms, kinds: (signed.frame?.readings ?? []).map((reading) => reading.kind) };
+}
+
 const CheckpointQuery = z.object({ cosigned: z.enum(['0', '1']).optional() }).strict();
 
 /** Frames, their proof bundles, the log's checkpoint (with `?cosigned=1`, its cosignatures too) and the trust file. */
 export async function proofRoutes(app: FastifyInstance, context: CloudContext): Promise<void> {
   const { store } = context;
+  const access = deviceAccessOf(context);
   app.get('/v1/frames', async (request) => {
     const query = FrameListQuery.parse(request.query);
-    const rows = await store.recentFrames(query.limit, query.deviceId);
+    // A list of one device's frames names that device: refused outright when it is not the caller's to see.
+    if (query.deviceId !== undefined) await access.authorize(request, query.deviceId, {}, `device:${query.deviceId}`);
+    // Rows the caller may not see are dropped after the query, so a page can hold fewer than `limit`.
+    const rows = await access.filter(
+      request,
+      await store.recentFrames(query.limit, query.deviceId),
+      // The list shows no readings, so it is scoped by device and time; kinds are checked when a frame is read.
+      (row) => ({ deviceId: row.device_id, timeMs: row.device_time_ms }),
+      query.deviceId === undefined ? 'frames' : `frames?deviceId=${query.deviceId}`,
+    );
     const attestations = new Map<string, string>();
     const attestationOf = async (deviceId: string): Promise<string> => {
       // Ingest accepts a device's frames only under its registered attestation, so the device's is the frame's.
@@ -45,10 +63,13 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
     const id = HashHexSchema.parse(request.params.id);
     const row = await store.frame(id);
     if (!row) return reply.code(404).send({ error: { code: 'frame_not_found', message: `no frame ${id}` } });
+    await access.authorize(request, row.device_id, frameData(row), `frame:${id}`);
     return { id: row.id, receivedAtMs: row.received_at_ms, ...JSON.parse(row.body) };
   });
   app.get<{ Params: { id: string } }>('/v1/frames/:id/proof', async (request, reply) => {
     const frameId = HashHexSchema.parse(request.params.id);
+    const row = await store.frame(frameId);
+    if (row) await access.authorize(request, row.device_id, frameData(row), `frame:${frameId}/proof`);
     const bundle = await buildFrameBundle(context, { frameId });
     return reply.header('content-type', 'application/json').send(bundle);
   });

@@ -1,10 +1,22 @@
-import { fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
-import type { FastifyInstance } from 'fastify';
+import { FieldproofError, fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { deviceAccessOf } from '../auth/device-access.ts';
+import { requirePermission } from '../auth/require-permission.ts';
 import type { CloudContext } from '../context.ts';
 import { edgeHealth } from '../edges/edge-health.ts';
 
-const EdgeBody = z.object({ edgeId: IdSchema, alg: SignatureAlgorithmSchema, publicKey: z.string().min(1) }).strict();
+// The owner (docs/access-control.md): a platform admin names it (or leaves it unset); an
+// enterprise admin's registrations belong to its own organisation.
+const Ownership = { organisationId: IdSchema.optional(), siteId: IdSchema.optional() };
+const EdgeBody = z
+  .object({
+    edgeId: IdSchema,
+    alg: SignatureAlgorithmSchema,
+    publicKey: z.string().min(1),
+    organisationId: IdSchema.optional(),
+  })
+  .strict();
 const DeviceBody = z.union([
   z
     .object({
@@ -13,20 +25,48 @@ const DeviceBody = z.union([
       publicKey: z.string().min(1),
       edgeId: IdSchema,
       attestation: z.literal('device-signed').optional(),
+      ...Ownership,
     })
     .strict(),
   // A keyless device (Modbus, OPC UA): no key of its own; its edge signs its frames as edge-attested.
-  z.object({ deviceId: IdSchema, edgeId: IdSchema, attestation: z.literal('edge-attested') }).strict(),
+  z.object({ deviceId: IdSchema, edgeId: IdSchema, attestation: z.literal('edge-attested'), ...Ownership }).strict(),
 ]);
 
-/** Registration of edges and devices (admin token required); reads of the registry. */
-export async function registryRoutes(
-  app: FastifyInstance,
+/**
+ * The organisation a registration belongs to: the one named by a platform admin (or none), the
+ * caller's own for anyone else; naming another is `organisation_forbidden`.
+ */
+async function ownerOf(
   context: CloudContext,
-) {
+  request: FastifyRequest,
+  named: string | undefined,
+): Promise<string | null> {
+  const principal = requirePermission(request, 'registry:write');
+  if (principal.role !== 'platform_admin') {
+    if (named !== undefined && named !== principal.organisationId) {
+      throw new FieldproofError(
+        'organisation_forbidden',
+        'you can register edges and devices of your own organisation only',
+      );
+    }
+    return principal.organisationId;
+  }
+  if (named !== undefined && !(await context.auth?.organisation(named))) {
+    throw new FieldproofError('organisation_unknown', `no organisation ${named}`);
+  }
+  return named ?? null;
+}
+
+/** Registration of edges and devices (platform admin, or enterprise admin for its own organisation); reads of the registry. */
+export async function registryRoutes(app: FastifyInstance, context: CloudContext) {
   const { store } = context;
+  const auth = () => {
+    if (!context.auth) throw new Error('invariant violated: registry routes need the auth store (installAuth)');
+    return context.auth;
+  };
   app.post('/v1/edges', async (request, reply) => {
     const body = EdgeBody.parse(request.body);
+    const owner = await ownerOf(context, request, body.organisationId);
     const publicKey = fromBase64(body.publicKey);
     if (!publicKey)
       return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
@@ -40,16 +80,31 @@ export async function registryRoutes(
         },
       });
     }
-    context.log.info({ edgeId: body.edgeId, created }, 'edge registered');
+    const owners = await auth().edgeOwners();
+    const currentOwner = owners.get(body.edgeId) ?? null;
+    if (!created && currentOwner !== null && currentOwner !== owner && owner !== null) {
+      throw new FieldproofError('organisation_forbidden', `edge ${body.edgeId} belongs to another organisation`);
+    }
+    if (owner !== null && currentOwner !== owner) await auth().assignEdge(body.edgeId, owner);
+    context.log.info({ edgeId: body.edgeId, created, organisationId: owner }, 'edge registered');
     return reply.code(created ? 201 : 200).send({ edgeId: body.edgeId, created });
   });
   app.post('/v1/devices', async (request, reply) => {
     const body = DeviceBody.parse(request.body);
+    const principal = requirePermission(request, 'registry:write');
+    const owner = await ownerOf(context, request, body.organisationId);
     const edge = await store.edge(body.edgeId);
     if (!edge) {
       return reply
         .code(400)
         .send({ error: { code: 'edge_unknown', message: `edge ${body.edgeId} is not registered` } });
+    }
+    // An enterprise attaches devices to its own edges only; a site must be the device's organisation's.
+    if (principal.role !== 'platform_admin' && (await auth().edgeOwners()).get(body.edgeId) !== owner) {
+      throw new FieldproofError('organisation_forbidden', `edge ${body.edgeId} belongs to another organisation`);
+    }
+    if (body.siteId !== undefined && (await auth().site(body.siteId))?.organisation_id !== (owner ?? undefined)) {
+      throw new FieldproofError('organisation_forbidden', `site ${body.siteId} is not the device organisation's`);
     }
     const attestation = body.attestation ?? 'device-signed';
     // A keyless device keeps the NOT NULL columns with its edge's algorithm and an empty key.
@@ -71,30 +126,59 @@ export async function registryRoutes(
         error: { code: 'request_invalid', message: `device ${body.deviceId} is registered with another key or edge` },
       });
     }
-    context.log.info({ deviceId: body.deviceId, edgeId: body.edgeId, created }, 'device registered');
+    const current = (await auth().deviceOwners([body.deviceId])).get(body.deviceId);
+    if (!created && principal.role !== 'platform_admin' && current?.organisationId !== owner) {
+      throw new FieldproofError('organisation_forbidden', `device ${body.deviceId} belongs to another organisation`);
+    }
+    if (owner !== null && (current?.organisationId !== owner || (body.siteId ?? null) !== current?.siteId)) {
+      await auth().assignDevice(body.deviceId, owner, body.siteId ?? null);
+    }
+    context.log.info(
+      { deviceId: body.deviceId, edgeId: body.edgeId, created, organisationId: owner },
+      'device registered',
+    );
     return reply.code(created ? 201 : 200).send({ deviceId: body.deviceId, created });
   });
-  app.get('/v1/devices', async () => ({
-    items: (await store.devices()).map((row) => ({
-      deviceId: row.device_id,
-      alg: row.alg,
-      publicKey: row.attestation === 'edge-attested' ? null : row.public_key.toString('base64'),
-      edgeId: row.edge_id,
-      lastSeq: row.last_seq,
-      attestation: row.attestation,
-    })),
-  }));
-  app.get('/v1/edges', async () => {
+  app.get('/v1/devices', async (request) => {
+    const devices = await store.devices();
+    const owners = await auth().deviceOwners(devices.map((row) => row.device_id));
+    const visible = await deviceAccessOf(context).filter(
+      request,
+      devices,
+      (row) => ({ deviceId: row.device_id }),
+      'devices',
+    );
+    return {
+      items: visible.map((row) => ({
+        deviceId: row.device_id,
+        alg: row.alg,
+        publicKey: row.attestation === 'edge-attested' ? null : row.public_key.toString('base64'),
+        edgeId: row.edge_id,
+        lastSeq: row.last_seq,
+        attestation: row.attestation,
+        organisationId: owners.get(row.device_id)?.organisationId ?? null,
+        siteId: owners.get(row.device_id)?.siteId ?? null,
+      })),
+    };
+  });
+  app.get('/v1/edges', async (request) => {
+    const visible = await deviceAccessOf(context).visibleEdges(request);
+    const owners = await auth().edgeOwners();
     // Health from the edges' heartbeats (docs/edge-operations.md), when edge operations run.
     const heartbeats = (await context.edgeOperations?.latestHeartbeats()) ?? new Map();
     return {
-      items: (await store.edges()).map((row) => ({
-        edgeId: row.edge_id,
-        alg: row.alg,
-        publicKey: row.public_key.toString('base64'),
-        lastBatchSeq: row.last_batch_seq,
-        ...(({ edgeId: _edgeId, ...health }) => health)(edgeHealth(context, row.edge_id, heartbeats.get(row.edge_id))),
-      })),
+      items: (await store.edges())
+        .filter((row) => visible === undefined || visible.has(row.edge_id))
+        .map((row) => ({
+          edgeId: row.edge_id,
+          organisationId: owners.get(row.edge_id) ?? null,
+          alg: row.alg,
+          publicKey: row.public_key.toString('base64'),
+          lastBatchSeq: row.last_batch_seq,
+          ...(({ edgeId: _edgeId, ...health }) => health)(
+            edgeHealth(context, row.edge_id, heartbeats.get(row.edge_id)),
+          ),
+        })),
     };
   });
 }

@@ -1,6 +1,7 @@
 import { formatPrometheusText } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { deviceAccessOf } from '../auth/device-access.ts';
 import type { CloudContext } from '../context.ts';
 import { findFinalCheckpoint } from '../log/find-final-checkpoint.ts';
 import { eventMetricFamilies } from './event-routes.ts';
@@ -90,7 +91,10 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
   });
   app.get('/v1/quarantine', async (request) => {
     const query = QuarantineQuery.parse(request.query);
-    const rows = await store.quarantineList(query.after, query.limit);
+    // Quarantined inputs are operations data: an enterprise sees its own edges' rejects only.
+    const page = await store.quarantineList(query.after, query.limit);
+    const edges = await deviceAccessOf(context).visibleEdges(request);
+    const rows = edges === undefined ? page : page.filter((row) => row.edge_id !== null && edges.has(row.edge_id));
     return {
       items: rows.map((row) => ({
         id: row.id,
@@ -102,7 +106,7 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
         payloadBytes: row.payload_bytes,
         payloadBase64: row.payload.toString('base64'),
       })),
-      next: rows.length === query.limit ? (rows[rows.length - 1]?.id ?? null) : null,
+      next: page.length === query.limit ? (page[page.length - 1]?.id ?? null) : null,
     };
   });
 }

@@ -63,12 +63,9 @@ const EventsBodySchema = z.object({ events: z.array(z.unknown()).min(1).max(1_00
 /**
  * Collateral: POST /v1/finance/collateral/lots (pledge), GET …/lots/:lotId,
  * POST …/lots/:lotId/release-orders, POST /v1/finance/prices (JSON or CSV),
- * POST /v1/finance/stock-movements (accepted derived events). Admin token on every call.
+ * POST /v1/finance/stock-movements (accepted derived events). Permissions: auth/route-permissions.ts.
  */
-export async function collateralRoutes(
-  app: FastifyInstance,
-  services: FinanceServices,
-): Promise<void> {
+export async function collateralRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
   app.post('/v1/finance/collateral/lots', async (request, reply) => {
     const body = PledgeBodySchema.parse(request.body);
     const { loanAmountMinor, actorId, inputs, quantityGrams, ...lot } = body;
@@ -109,7 +106,7 @@ export async function collateralRoutes(
     );
     return reply.code(201).send(jsonSafe(result));
   });
-  app.get('/v1/finance/prices', async (request) => {
+  app.get('/v1/finance/prices', async () => {
     return jsonSafe({ prices: services.prices.slice(-500) });
   });
   app.post('/v1/finance/stock-movements', async (request) => {

@@ -88,12 +88,9 @@ const RepayBodySchema = z.object({ repaymentId: idSchema, amountMinor: minorSche
 /**
  * Credit and loans: POST /v1/finance/credit/scores (score with reasons, a limit, a logged decision),
  * POST /v1/finance/loans (apply), POST …/:loanId/assess, …/approve (maker ≠ checker),
- * …/disburse, …/repayments, GET …/:loanId (the loan and its journal entries). Admin token.
+ * …/disburse, …/repayments, GET …/:loanId (the loan and its journal entries). Permissions: auth/route-permissions.ts.
  */
-export async function loanRoutes(
-  app: FastifyInstance,
-  services: FinanceServices,
-): Promise<void> {
+export async function loanRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
   app.post('/v1/finance/credit/scores', async (request, reply) => {
     const body = ScoreBodySchema.parse(request.body);
     const { iot, ...rest } = body;

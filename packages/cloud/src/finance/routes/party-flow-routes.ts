@@ -18,12 +18,9 @@ const FindingsQuerySchema = z
 /**
  * Parties and flows: POST /v1/finance/parties, POST /v1/finance/relationships, GET
  * /v1/finance/parties (nodes and edges), POST /v1/finance/flows/:recordType (CSV or JSON, per-row
- * errors), GET /v1/finance/findings (reconciliation, circular trades, related parties). Admin token.
+ * errors), GET /v1/finance/findings (reconciliation, circular trades, related parties). Permissions: auth/route-permissions.ts.
  */
-export async function partyFlowRoutes(
-  app: FastifyInstance,
-  services: FinanceServices,
-): Promise<void> {
+export async function partyFlowRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
   app.post('/v1/finance/parties', async (request, reply) => {
     const party = PartySchema.parse(request.body);
     await services.parties.putParty(party);
@@ -40,7 +37,7 @@ export async function partyFlowRoutes(
     await services.parties.putRelationship(relationship);
     return reply.code(201).send(relationship);
   });
-  app.get('/v1/finance/parties', async (request) => {
+  app.get('/v1/finance/parties', async () => {
     return {
       parties: await services.parties.listParties(),
       relationships: await services.parties.listRelationships(),

@@ -3,13 +3,10 @@ import type { RiskSweeper } from '../workers/risk-sweeper.ts';
 
 /**
  * Risk: POST /v1/finance/risk/sweep (sweep now, answer what it found); the alerts it raises are
- * served by /v1/alerts. Admin token.
+ * served by /v1/alerts. Permissions: auth/route-permissions.ts.
  */
-export async function riskRoutes(
-  app: FastifyInstance,
-  sweeper: RiskSweeper,
-): Promise<void> {
-  app.post('/v1/finance/risk/sweep', async (request) => {
+export async function riskRoutes(app: FastifyInstance, sweeper: RiskSweeper): Promise<void> {
+  app.post('/v1/finance/risk/sweep', async () => {
     return sweeper.runOnce();
   });
 }

@@ -35,12 +35,9 @@ const DeliveriesQuerySchema = z
 
 /**
  * Webhooks: POST /v1/webhooks (subscribe; the secret is returned only here), GET /v1/webhooks,
- * DELETE /v1/webhooks/:id, GET /v1/webhooks/deliveries (the delivery log). Admin token.
+ * DELETE /v1/webhooks/:id, GET /v1/webhooks/deliveries (the delivery log). Permissions: auth/route-permissions.ts.
  */
-export async function webhookRoutes(
-  app: FastifyInstance,
-  services: FinanceServices,
-): Promise<void> {
+export async function webhookRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
   app.post('/v1/webhooks', async (request, reply) => {
     const body = SubscriptionBodySchema.parse(request.body);
     if ((await services.webhooks.listSubscriptions()).length >= webhookSubscriptionsMax) {
@@ -66,7 +63,7 @@ export async function webhookRoutes(
     }
     return reply.code(201).send(subscription);
   });
-  app.get('/v1/webhooks', async (request) => {
+  app.get('/v1/webhooks', async () => {
     const subscriptions = await services.webhooks.listSubscriptions();
     return { subscriptions: subscriptions.map(({ secret: _secret, ...rest }) => rest) };
   });
