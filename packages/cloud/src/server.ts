@@ -20,6 +20,7 @@ import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
+import type { AuthDeps } from './auth/auth-deps.ts';
 import { installAuth } from './auth/install-auth.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
@@ -76,6 +77,8 @@ export interface CloudServer {
   anchorer: EvmAnchorer | undefined;
   /** Where finance operations record their decisions as log leaves and get their bundles. */
   decisionLog: DecisionLog;
+  /** Access control: tenants, users, keys, consents (for the CLI's demo bootstrap and tests). */
+  auth: AuthDeps;
   /** Routes' and workers' shared context (for tests and the CLI). */
   context: CloudContext;
   /** The finance module: its stores, price book and workers. */
@@ -193,7 +196,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     return reply.code(500).send({ error: { code: 'internal', message: 'an unexpected error; see the server log' } });
   });
   // Access control first: its hook guards every route registered after it (docs/access-control.md).
-  await installAuth(app, context, { dataDir: config.dataDir, adminToken });
+  const auth = await installAuth(app, context, { dataDir: config.dataDir, adminToken });
   const consoleSite = await serveConsole(app, { consoleDir: config.consoleDir, log });
   app.setNotFoundHandler(async (request, reply) => {
     if (await consoleSite.fallback(request, reply)) return reply;
@@ -265,6 +268,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     origin,
     anchorer,
     decisionLog,
+    auth: auth.deps,
     context,
     finance,
     cosigner,
