@@ -82,7 +82,9 @@ describe('web console', () => {
     const unknownApi = await fetch(`${embedded.cloud.url}/v1/no-such-route`);
     expect(unknownApi.status).toBe(404);
     expect(((await unknownApi.json()) as { error: { code: string } }).error.code).toBe('not_found');
-    const status = await fetch(`${embedded.cloud.url}/v1/status`);
+    const status = await fetch(`${embedded.cloud.url}/v1/status`, {
+      headers: { authorization: `Bearer ${embedded.cloud.adminToken}` },
+    });
     expect(status.headers.get('content-type')).toContain('application/json');
   });
 
@@ -91,7 +93,11 @@ describe('web console', () => {
     await expect
       .poll(
         async () => {
-          const status = (await (await fetch(`${embedded.cloud.url}/v1/status`)).json()) as {
+          const status = (await (
+            await fetch(`${embedded.cloud.url}/v1/status`, {
+              headers: { authorization: `Bearer ${embedded.cloud.adminToken}` },
+            })
+          ).json()) as {
             finalCheckpointSize: number;
           };
           return status.finalCheckpointSize;
