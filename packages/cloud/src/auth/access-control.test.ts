@@ -243,7 +243,7 @@ describe.each(backends)('access control, $name store', (backend) => {
     );
     expect((await admin('GET', '/v1/frames')).body.items).toHaveLength(4);
     expect((await admin('GET', '/v1/devices')).body.items).toHaveLength(3);
-    expectAnswer(await admin('GET', '/v1/frames/' + id(frames.textile)), 200);
+    expectAnswer(await admin('GET', `/v1/frames/${id(frames.textile)}`), 200);
     const taken = await admin('POST', '/v1/users', {
       organisationId: 'steel',
       email: 'steelAdmin@example.com',
