@@ -58,6 +58,14 @@ describe('web console', () => {
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1440, height: 900 } });
     page = await context.newPage();
+    // Until the console has its login page, the page reads with the admin token (docs/access-control.md).
+    await page.addInitScript(
+      (token) =>
+        (
+          globalThis as unknown as { sessionStorage: { setItem(key: string, value: string): void } }
+        ).sessionStorage.setItem('fieldproof.token', token),
+      embedded.cloud.adminToken,
+    );
     page.on('request', (request) => {
       requests.push(request.url());
     });

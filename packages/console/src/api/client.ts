@@ -131,14 +131,26 @@ async function failure(response: Response): Promise<ApiError> {
   }
 }
 
+/** Where the page keeps its bearer credential (a session token or API key) until the login page lands. */
+export const tokenStorageKey = 'fieldproof.token';
+
 /**
- * Create a client for the cloud at `baseUrl` (the page's own origin by default).
+ * Create a client for the cloud at `baseUrl` (the page's own origin by default). Data reads need
+ * credentials (docs/access-control.md): `token`, by default the one in sessionStorage under
+ * `tokenStorageKey`, is sent as `Authorization: Bearer …`.
  * Precondition: `baseUrl`, when given, is an absolute URL of a Fieldproof cloud.
  */
-export function createApiClient(baseUrl: string = globalThis.location.origin): ApiClient {
+export function createApiClient(
+  baseUrl: string = globalThis.location.origin,
+  token: string | null | undefined = globalThis.sessionStorage?.getItem(tokenStorageKey),
+): ApiClient {
   const url = (path: string) => new URL(path, baseUrl).toString();
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
   const getJson = async <Body>(path: string): Promise<Body> => {
-    const response = await fetch(url(path), { headers: { accept: 'application/json' } });
+    const response = await fetch(url(path), { headers });
     if (!response.ok) throw await failure(response);
     return (await response.json()) as Body;
   };
