@@ -22,9 +22,12 @@ export async function waitFor<T>(
   }
 }
 
-/** GET a JSON document; throws with the status and body on a non-2xx answer. */
-export async function getJson<T = unknown>(url: string): Promise<T> {
-  const response = await fetch(url);
+/**
+ * GET a JSON document, with `token` as the bearer credential when given (the cloud's data reads
+ * need one: docs/access-control.md); throws with the status and body on a non-2xx answer.
+ */
+export async function getJson<T = unknown>(url: string, token?: string): Promise<T> {
+  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   const text = await response.text();
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${text}`);
   return JSON.parse(text) as T;

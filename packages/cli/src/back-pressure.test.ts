@@ -108,7 +108,10 @@ describe('edge back-pressure at the outbox bound', () => {
     await Promise.all(acks);
     expect(acknowledged).toBe(sent); // by the broker
     const status = await waitFor('every frame in the cloud', async () => {
-      const current = await getJson<{ frames: number; quarantined: number }>(`${cloud?.url}/v1/status`);
+      const current = await getJson<{ frames: number; quarantined: number }>(
+        `${cloud?.url}/v1/status`,
+        cloud?.adminToken,
+      );
       return current.frames === sent ? current : undefined;
     });
     expect(status.quarantined).toBe(0);

@@ -172,13 +172,17 @@ describe.each(backends)('POST /v1/finance/credit/scores with an iot block, $name
     expect(iot.citedFrameIds).toEqual(cited);
     const trust = await getJson<TrustFile>(`${cloud.url}/v1/trust`);
     const decision = await waitFor(`proof of decision ${decisionId}`, async () => {
-      const response = await fetch(`${cloud.url}/v1/decisions/${decisionId}/proof`);
+      const response = await fetch(`${cloud.url}/v1/decisions/${decisionId}/proof`, {
+        headers: { authorization: `Bearer ${cloud.adminToken}` },
+      });
       return response.status === 200 ? ((await response.json()) as DecisionProofBundle) : undefined;
     });
     expect(verifyDecisionBundle(decision, trust).ok).toBe(true);
     expect(JSON.stringify(decision)).toContain(cited[3]);
     const frameBundle = await waitFor(`proof of frame ${cited[3]}`, async () => {
-      const response = await fetch(`${cloud.url}/v1/frames/${cited[3]}/proof`);
+      const response = await fetch(`${cloud.url}/v1/frames/${cited[3]}/proof`, {
+        headers: { authorization: `Bearer ${cloud.adminToken}` },
+      });
       return response.status === 200 ? await response.json() : undefined;
     });
     expect(verifyFrameBundle(frameBundle, trust).steps.filter((step) => !step.ok)).toEqual([]);

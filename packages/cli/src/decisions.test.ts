@@ -78,7 +78,9 @@ describe('decisions as log leaves', () => {
     const trust = await getJson<TrustFile>(`${cloud.url}/v1/trust`);
     for (const item of decisions) {
       const bundle = await waitFor(`the proof of ${item.decisionId}`, async () => {
-        const response = await fetch(`${cloud.url}/v1/decisions/${item.decisionId}/proof`);
+        const response = await fetch(`${cloud.url}/v1/decisions/${item.decisionId}/proof`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+        });
         return response.status === 200 ? ((await response.json()) as DecisionProofBundle) : undefined;
       });
       const report = verifyDecisionBundle(bundle, trust);
@@ -115,9 +117,11 @@ describe('decisions as log leaves', () => {
     expect(floatAmount.status).toBe(400);
     const unauthorized = await post({ ...item, decisionId: 'approval-11' }, 'wrong-token');
     expect(unauthorized.status).toBe(401);
-    const missing = await fetch(`${cloud.url}/v1/decisions/nope/proof`);
+    const missing = await fetch(`${cloud.url}/v1/decisions/nope/proof`, {
+      headers: { authorization: `Bearer ${cloud.adminToken}` },
+    });
     expect(missing.status).toBe(404);
-    const status = await getJson<{ logSize: number }>(`${cloud.url}/v1/status`);
+    const status = await getJson<{ logSize: number }>(`${cloud.url}/v1/status`, cloud.adminToken);
     expect(status.logSize).toBe(5); // four decisions above and approval-9 once
   });
 });

@@ -166,7 +166,12 @@ describe('keyless devices through a real edge and cloud', () => {
     });
 
     const byDevice = async (deviceId: string) =>
-      (await getJson<{ items: FrameItem[] }>(`${cloud.url}/v1/frames?deviceId=${deviceId}&limit=1000`)).items;
+      (
+        await getJson<{ items: FrameItem[] }>(
+          `${cloud.url}/v1/frames?deviceId=${deviceId}&limit=1000`,
+          cloud.adminToken,
+        )
+      ).items;
     const meter = await waitFor('meter frames in the cloud', async () => {
       const items = await byDevice('meter-1');
       return items.length >= 2 ? items : undefined;
@@ -191,7 +196,9 @@ describe('keyless devices through a real edge and cloud', () => {
     const seen = new Map<string, SignedFrame[]>();
     for (const item of [...meter.slice(0, 2), ...line.slice(0, 2), ...scale.slice(0, 1), ...deviceSigned]) {
       const bundle = await waitFor(`proof of ${item.id}`, async () => {
-        const response = await fetch(`${cloud.url}/v1/frames/${item.id}/proof`);
+        const response = await fetch(`${cloud.url}/v1/frames/${item.id}/proof`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+        });
         return response.status === 200 ? ((await response.json()) as { frame: SignedFrame }) : undefined;
       });
       const report = verifyFrameBundle(bundle, trust);
@@ -211,7 +218,7 @@ describe('keyless devices through a real edge and cloud', () => {
     expect(seen.get('line-1')?.[0]?.frame.readings[1]).toEqual({ kind: 'running', value: true });
 
     // `fieldproof verify` prints the attestation; flipping the marker off breaks the proof.
-    const bundle = (await getJson(`${cloud.url}/v1/frames/${meter[0]?.id}/proof`)) as {
+    const bundle = (await getJson(`${cloud.url}/v1/frames/${meter[0]?.id}/proof`, cloud.adminToken)) as {
       frame: Record<string, unknown>;
     };
     const trustPath = join(dataDir, 'trust.json');
@@ -321,11 +328,17 @@ describe('the cloud refuses edge attestations an edge may not make', () => {
     ]);
     for (const good of [good1, good2, good3]) {
       const id = toHex(hashLeaf('intl', utf8(canonicalize(good))));
-      expect((await fetch(`${cloud.url}/v1/frames/${id}`)).status).toBe(200);
+      expect(
+        (await fetch(`${cloud.url}/v1/frames/${id}`, { headers: { authorization: `Bearer ${cloud.adminToken}` } }))
+          .status,
+      ).toBe(200);
     }
-    const status = await getJson<{ rejects: Record<string, number> }>(`${cloud.url}/v1/status`);
+    const status = await getJson<{ rejects: Record<string, number> }>(`${cloud.url}/v1/status`, cloud.adminToken);
     expect(status.rejects).toEqual({ frame_attestation_invalid: 3 });
-    const quarantine = await getJson<{ items: { code: string; edgeId: string }[] }>(`${cloud.url}/v1/quarantine`);
+    const quarantine = await getJson<{ items: { code: string; edgeId: string }[] }>(
+      `${cloud.url}/v1/quarantine`,
+      cloud.adminToken,
+    );
     expect(quarantine.items.filter((item) => item.code === 'frame_attestation_invalid')).toHaveLength(3);
   });
 });

@@ -76,14 +76,18 @@ async function frameThroughEdge(value: number): Promise<FrameItem> {
   });
   expect(posted.status).toBe(202);
   return waitFor(`frame seq ${signed.frame.seq} in the cloud`, async () => {
-    const items = (await getJson<{ items: FrameItem[] }>(`${cloud.url}/v1/frames?deviceId=dev-a&limit=1000`)).items;
+    const items = (
+      await getJson<{ items: FrameItem[] }>(`${cloud.url}/v1/frames?deviceId=dev-a&limit=1000`, cloud.adminToken)
+    ).items;
     return items.find((item) => item.seq === signed.frame.seq);
   });
 }
 
 async function bundleOf(frameId: string): Promise<{ batch: { header: { header: { batchSeq: number } } } }> {
   return waitFor(`proof of ${frameId}`, async () => {
-    const response = await fetch(`${cloud.url}/v1/frames/${frameId}/proof`);
+    const response = await fetch(`${cloud.url}/v1/frames/${frameId}/proof`, {
+      headers: { authorization: `Bearer ${cloud.adminToken}` },
+    });
     return response.status === 200
       ? ((await response.json()) as { batch: { header: { header: { batchSeq: number } } } })
       : undefined;
@@ -209,6 +213,7 @@ describe('remote edge config', () => {
     await edge.sendHeartbeat();
     const health = await getJson<{ heartbeat: { configVersion: number; configRefused: { version: number } } }>(
       `${cloud.url}/v1/edges/edge-1/health`,
+      cloud.adminToken,
     );
     expect(health.heartbeat.configVersion).toBe(2);
     expect(health.heartbeat.configRefused.version).toBe(3);
@@ -221,10 +226,13 @@ describe('signed edge requests', () => {
       response.status,
       ((await response.json()) as { error: { code: string } }).error.code,
     ];
-    expect(await codeOf(await fetch(`${cloud.url}/v1/edges/edge-1/config`))).toEqual([
-      401,
-      'edge_request_unauthenticated',
-    ]);
+    expect(
+      await codeOf(
+        await fetch(`${cloud.url}/v1/edges/edge-1/config`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+        }),
+      ),
+    ).toEqual([401, 'edge_request_unauthenticated']);
     const forged = signedConfigGet(keyPairSigner(generateKeyPair('ed25519')));
     expect(await codeOf(await fetch(`${cloud.url}${forged.path}`, { headers: forged.headers }))).toEqual([
       401,
@@ -258,12 +266,15 @@ describe('heartbeats', () => {
       const answer = await getJson<{
         online: boolean;
         heartbeat: { keyId: string; devices: { deviceId: string; lastSeq: number | null }[]; queueFrames: number };
-      }>(`${cloud.url}/v1/edges/edge-1/health`);
+      }>(`${cloud.url}/v1/edges/edge-1/health`, cloud.adminToken);
       return answer.heartbeat?.devices.find((item) => item.deviceId === 'dev-a')?.lastSeq !== null ? answer : undefined;
     });
     expect(health.online).toBe(true);
     expect(health.heartbeat.keyId).toBe(edgeKeyId(edgeKey.publicKey));
-    const edges = await getJson<{ items: { edgeId: string; online: boolean }[] }>(`${cloud.url}/v1/edges`);
+    const edges = await getJson<{ items: { edgeId: string; online: boolean }[] }>(
+      `${cloud.url}/v1/edges`,
+      cloud.adminToken,
+    );
     expect(edges.items.find((item) => item.edgeId === 'edge-1')?.online).toBe(true);
     const metrics = await (await fetch(`${cloud.url}/metrics`)).text();
     expect(metrics).toContain('fieldproof_edge_online{edge="edge-1"} 1');
@@ -287,7 +298,10 @@ describe('key rotation with the cloud approval', () => {
 
     const { keyId } = await edge.requestKeyRotation();
     rotatedKeyId = keyId;
-    const keys = await getJson<{ items: { keyId: string; state: string }[] }>(`${cloud.url}/v1/edges/edge-1/keys`);
+    const keys = await getJson<{ items: { keyId: string; state: string }[] }>(
+      `${cloud.url}/v1/edges/edge-1/keys`,
+      cloud.adminToken,
+    );
     expect(keys.items).toEqual([expect.objectContaining({ keyId, state: 'pending' })]);
     // Still pending: the edge signs with its old key.
     expect(edge.status().operations.keyId).toBe(edgeKeyId(edgeKey.publicKey));
@@ -296,15 +310,19 @@ describe('key rotation with the cloud approval', () => {
     const approved = await admin('POST', `/v1/edges/edge-1/keys/${keyId}/approve`, {});
     expect(approved.status).toBe(200);
     const approval = (await approved.json()) as { fromBatchSeq: number; logIndex: number };
-    const head = (await getJson<{ items: { edgeId: string; lastBatchSeq: number }[] }>(`${cloud.url}/v1/edges`))
-      .items[0];
+    const head = (
+      await getJson<{ items: { edgeId: string; lastBatchSeq: number }[] }>(`${cloud.url}/v1/edges`, cloud.adminToken)
+    ).items[0];
     expect(approval.fromBatchSeq).toBe((head?.lastBatchSeq ?? -1) + 1);
     // Approving the same key twice is refused.
     expect((await admin('POST', `/v1/edges/edge-1/keys/${keyId}/approve`, {})).status).toBe(409);
 
     // A batch at the approved seq signed with the retired key is refused with a stable code.
     const stale = device.buildFrame([{ kind: 'weight', value: 99, unit: 'kg' }]);
-    const lastBatch = await getJson<{ items: { edgeId: string; lastBatchSeq: number }[] }>(`${cloud.url}/v1/edges`);
+    const lastBatch = await getJson<{ items: { edgeId: string; lastBatchSeq: number }[] }>(
+      `${cloud.url}/v1/edges`,
+      cloud.adminToken,
+    );
     expect(lastBatch.items[0]?.lastBatchSeq).toBe(approval.fromBatchSeq - 1);
     const forgedBatch = buildBatch(edgeKey, 'edge-1', approval.fromBatchSeq, 'a'.repeat(64), [stale as SignedFrame]);
     const refused = await fetch(`${cloud.url}/v1/ingest/batches`, {
@@ -321,6 +339,7 @@ describe('key rotation with the cloud approval', () => {
     await waitFor('the edge old-key batch refused too', async () => {
       const rejects = await getJson<{ items: { code: string; edgeId: string }[] }>(
         `${cloud.url}/v1/quarantine?limit=1000`,
+        cloud.adminToken,
       );
       return rejects.items.filter((item) => item.code === 'batch_key_superseded').length >= 2 ? true : undefined;
     });
@@ -353,7 +372,9 @@ describe('key rotation with the cloud approval', () => {
     // The keyless meter's frames on both sides of the switch (attested by the old key, the new
     // key, or the old key and batched under the new one) all verify with the key history.
     const meterFrames = await waitFor('meter frames after the switch', async () => {
-      const items = (await getJson<{ items: FrameItem[] }>(`${cloud.url}/v1/frames?deviceId=meter-1&limit=1000`)).items;
+      const items = (
+        await getJson<{ items: FrameItem[] }>(`${cloud.url}/v1/frames?deviceId=meter-1&limit=1000`, cloud.adminToken)
+      ).items;
       const bundles = await Promise.all(items.map((item) => bundleOf(item.id)));
       return bundles.some((bundle) => bundle.batch.header.header.batchSeq > approval.fromBatchSeq) &&
         bundles.some((bundle) => bundle.batch.header.header.batchSeq < approval.fromBatchSeq)
@@ -413,7 +434,7 @@ describe('key rotation with the cloud approval', () => {
     const { decision, logIndex } = await getJson<{
       logIndex: number;
       decision: { type: string; subjectId: string; details: { keyId: string; fromBatchSeq: number } };
-    }>(`${cloud.url}/v1/decisions/edge-key-edge-1-${keyId.slice(0, 16)}`);
+    }>(`${cloud.url}/v1/decisions/edge-key-edge-1-${keyId.slice(0, 16)}`, cloud.adminToken);
     expect(logIndex).toBe(approval.logIndex);
     expect(decision).toMatchObject({ type: 'edge.key_rotated', subjectId: 'edge-1' });
     expect(decision.details).toEqual({ keyId, fromBatchSeq: approval.fromBatchSeq });
@@ -429,7 +450,7 @@ describe('offline detection', () => {
     await edge.sendHeartbeat();
     await edge.stop();
     const health = await waitFor('the edge offline', async () => {
-      const answer = await getJson<{ online: boolean }>(`${cloud.url}/v1/edges/edge-1/health`);
+      const answer = await getJson<{ online: boolean }>(`${cloud.url}/v1/edges/edge-1/health`, cloud.adminToken);
       return answer.online ? undefined : answer;
     });
     expect(health.online).toBe(false);

@@ -48,6 +48,7 @@ describe('embedded default: keyless devices', () => {
       expect(embedded.industrial?.deviceIds).toEqual([demoKeylessDeviceIds.meter, demoKeylessDeviceIds.scale]);
       const registered = await getJson<{ items: { deviceId: string; attestation: string }[] }>(
         `${cloudUrl}/v1/devices`,
+        embedded.cloud.adminToken,
       );
       expect(
         registered.items
@@ -61,7 +62,12 @@ describe('embedded default: keyless devices', () => {
           const lists = await Promise.all(
             [demoKeylessDeviceIds.meter, demoKeylessDeviceIds.scale].map(
               async (deviceId) =>
-                (await getJson<{ items: FrameItem[] }>(`${cloudUrl}/v1/frames?deviceId=${deviceId}&limit=5`)).items,
+                (
+                  await getJson<{ items: FrameItem[] }>(
+                    `${cloudUrl}/v1/frames?deviceId=${deviceId}&limit=5`,
+                    embedded.cloud.adminToken,
+                  )
+                ).items,
             ),
           );
           return lists.every((list) => list.length >= 1) ? lists.flat() : undefined;
@@ -73,7 +79,9 @@ describe('embedded default: keyless devices', () => {
       for (const deviceId of [demoKeylessDeviceIds.meter, demoKeylessDeviceIds.scale]) {
         const item = frames.find((frame) => frame.deviceId === deviceId) as FrameItem;
         const bundle = await waitFor(`a final proof of ${item.id}`, async () => {
-          const response = await fetch(`${cloudUrl}/v1/frames/${item.id}/proof`);
+          const response = await fetch(`${cloudUrl}/v1/frames/${item.id}/proof`, {
+            headers: { authorization: `Bearer ${embedded.cloud.adminToken}` },
+          });
           if (response.status !== 200) return undefined;
           const candidate = (await response.json()) as FrameProofBundle;
           return verifyFrameBundle(candidate, trust).ok ? candidate : undefined;
@@ -88,7 +96,7 @@ describe('embedded default: keyless devices', () => {
           const answer = await getJson<{
             online: boolean;
             heartbeat: { devices: { deviceId: string; connected?: boolean }[] } | null;
-          }>(`${cloudUrl}/v1/edges/edge-1/health`);
+          }>(`${cloudUrl}/v1/edges/edge-1/health`, embedded.cloud.adminToken);
           const connected = answer.heartbeat?.devices
             .filter((device) => device.connected)
             .map((device) => device.deviceId);

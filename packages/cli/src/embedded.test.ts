@@ -32,9 +32,11 @@ function signatureLineCount(note: string): number {
   return note.split('\n').filter((line) => line.startsWith('— ')).length;
 }
 
-async function fetchBundle(cloudUrl: string, frameId: string): Promise<FrameProofBundle> {
+async function fetchBundle(cloudUrl: string, frameId: string, token: string): Promise<FrameProofBundle> {
   return waitFor(`a proof of ${frameId} at a final checkpoint`, async () => {
-    const response = await fetch(`${cloudUrl}/v1/frames/${frameId}/proof`);
+    const response = await fetch(`${cloudUrl}/v1/frames/${frameId}/proof`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (response.status === 409) return undefined; // proof_not_ready: no checkpoint covers it yet
     if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
     const bundle = (await response.json()) as FrameProofBundle;
@@ -79,7 +81,7 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       const perDevice = await waitFor('3 logged frames from every device', async () => {
         const lists = await Promise.all(
           embedded.devices.map((device) =>
-            getJson<FrameList>(`${cloudUrl}/v1/frames?deviceId=${device.deviceId}&limit=3`),
+            getJson<FrameList>(`${cloudUrl}/v1/frames?deviceId=${device.deviceId}&limit=3`, embedded.cloud.adminToken),
           ),
         );
         return lists.every((list) => list.items.length >= 3) ? lists : undefined;
@@ -99,7 +101,7 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       writeFileSync(trustPath, JSON.stringify(trust));
       for (const list of perDevice) {
         for (const item of list.items) {
-          const bundle = await fetchBundle(cloudUrl, item.id);
+          const bundle = await fetchBundle(cloudUrl, item.id, embedded.cloud.adminToken);
           const report = verifyFrameBundle(bundle, trust);
           expect(report.steps.filter((step) => !step.ok)).toEqual([]);
           expect(report.ok).toBe(true);
@@ -112,16 +114,19 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       const direct = embedded.directDevices[0];
       expect(direct?.deviceId).toBe('direct-power-meter-1');
       const directFrames = await waitFor('3 logged frames of the direct device', async () => {
-        const list = await getJson<FrameList>(`${cloudUrl}/v1/frames?deviceId=${direct?.deviceId}&limit=3`);
+        const list = await getJson<FrameList>(
+          `${cloudUrl}/v1/frames?deviceId=${direct?.deviceId}&limit=3`,
+          embedded.cloud.adminToken,
+        );
         return list.items.length >= 3 ? list : undefined;
       });
       for (const item of directFrames.items) {
-        const report = verifyFrameBundle(await fetchBundle(cloudUrl, item.id), trust);
+        const report = verifyFrameBundle(await fetchBundle(cloudUrl, item.id, embedded.cloud.adminToken), trust);
         expect(report.steps.filter((step) => !step.ok)).toEqual([]);
       }
       expect(embedded.cloud.directIngest?.coapPort).toBeGreaterThan(0);
       // The CLI verifier accepts one, and names the failing step of a tampered copy.
-      const bundle = await fetchBundle(cloudUrl, perDevice[0]?.items[0]?.id ?? '');
+      const bundle = await fetchBundle(cloudUrl, perDevice[0]?.items[0]?.id ?? '', embedded.cloud.adminToken);
       const bundlePath = join(dataDir, 'bundle.json');
       writeFileSync(bundlePath, JSON.stringify(bundle));
       const lines: string[] = [];
@@ -141,7 +146,7 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
         batches: number;
         quarantined: number;
         finalCheckpointSize: number;
-      }>(`${cloudUrl}/v1/status`);
+      }>(`${cloudUrl}/v1/status`, embedded.cloud.adminToken);
       expect(status.quarantined).toBe(0);
       expect(status.logSize).toBe(status.batches);
       expect(status.finalCheckpointSize).toBeGreaterThanOrEqual(bundle.log.treeSize);
@@ -155,6 +160,7 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       const status = await waitFor('a checkpoint of the whole log', async () => {
         const current = await getJson<{ logSize: number; batches: number; checkpointSize: number }>(
           `${reopened.cloud.url}/v1/status`,
+          reopened.cloud.adminToken,
         );
         return current.checkpointSize === current.logSize ? current : undefined;
       });
@@ -163,6 +169,7 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       await waitFor('a final checkpoint of the whole log', async () => {
         const current = await getJson<{ logSize: number; finalCheckpointSize: number }>(
           `${reopened.cloud.url}/v1/status`,
+          reopened.cloud.adminToken,
         );
         return current.finalCheckpointSize === current.logSize ? current : undefined;
       });
@@ -180,7 +187,10 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       expect(status.checkpointSize).toBe(status.logSize);
       const lastSeqByDevice = new Map<string, number>();
       for (const device of reopened.devices) {
-        const list = await getJson<FrameList>(`${reopened.cloud.url}/v1/frames?deviceId=${device.deviceId}&limit=1`);
+        const list = await getJson<FrameList>(
+          `${reopened.cloud.url}/v1/frames?deviceId=${device.deviceId}&limit=1`,
+          reopened.cloud.adminToken,
+        );
         lastSeqByDevice.set(device.deviceId, list.items[0]?.seq ?? -1);
       }
       firstRun = { logSize: status.logSize, batches: edgeStatus.batches, lastSeqByDevice };
@@ -195,19 +205,28 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       const cloudUrl = embedded.cloud.url;
       await waitFor('new frames from every device after the restart', async () => {
         for (const device of embedded.devices) {
-          const list = await getJson<FrameList>(`${cloudUrl}/v1/frames?deviceId=${device.deviceId}&limit=1`);
+          const list = await getJson<FrameList>(
+            `${cloudUrl}/v1/frames?deviceId=${device.deviceId}&limit=1`,
+            embedded.cloud.adminToken,
+          );
           const seq = list.items[0]?.seq ?? -1;
           if (seq <= (firstRun.lastSeqByDevice.get(device.deviceId) ?? -1)) return undefined;
         }
         return true;
       });
-      const status = await getJson<{ logSize: number; batches: number; quarantined: number }>(`${cloudUrl}/v1/status`);
+      const status = await getJson<{ logSize: number; batches: number; quarantined: number }>(
+        `${cloudUrl}/v1/status`,
+        embedded.cloud.adminToken,
+      );
       expect(status.logSize).toBeGreaterThan(firstRun.logSize);
       expect(status.logSize).toBe(status.batches);
       // No replay after restart: a resumed device never reuses a seq.
       expect(status.quarantined).toBe(0);
       expect(embedded.edge.status().quarantined).toBe(0);
-      const edges = await getJson<{ items: { edgeId: string; lastBatchSeq: number }[] }>(`${cloudUrl}/v1/edges`);
+      const edges = await getJson<{ items: { edgeId: string; lastBatchSeq: number }[] }>(
+        `${cloudUrl}/v1/edges`,
+        embedded.cloud.adminToken,
+      );
       expect(edges.items.find((item) => item.edgeId === 'edge-1')?.lastBatchSeq).toBeGreaterThanOrEqual(
         firstRun.batches - 1,
       );

@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { type CloudConfigInput, type CloudServer, loadLogIdentity, startCloudServer } from '@fieldproof/cloud';
+import {
+  type BootstrapDemoAccessResult,
+  bootstrapDemoAccess,
+  type CloudConfigInput,
+  type CloudServer,
+  type DemoUser,
+  loadLogIdentity,
+  readDemoUsers,
+  startCloudServer,
+} from '@fieldproof/cloud';
 import {
   createFileSeqStore,
   createHttpPublisher,
@@ -104,6 +113,14 @@ export interface EmbeddedOptions {
   store?: CloudConfigInput['store'];
 }
 
+/**
+ * The embedded demo's users and their passwords (made on the first start with the finance demo,
+ * as `fieldproof start` runs it), or undefined: for tests and the console's browser tests.
+ */
+export function readEmbeddedDemoUsers(dataDir: string): DemoUser[] | undefined {
+  return readDemoUsers(join(dataDir, 'cloud'));
+}
+
 /** Device ids of the demo's keyless devices. */
 export const demoKeylessDeviceIds = { meter: 'power-meter-modbus-1', scale: 'scale-opcua-1' } as const;
 
@@ -141,6 +158,8 @@ export interface Embedded {
   directDevices: FleetDevice[];
   /** Resolves when the direct devices stop (after stop()). */
   directFleet: Promise<RunFleetResult> | undefined;
+  /** The demo's organisations and users (with the finance demo): docs/access-control.md. */
+  demoAccess: BootstrapDemoAccessResult | undefined;
   /** Stop devices, edge, cloud, broker and witnesses, in that order. */
   stop(): Promise<void>;
 }
@@ -349,6 +368,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       throw error;
     }
   }
+  let demoAccess: BootstrapDemoAccessResult | undefined;
   // Commission before the edge starts, as an operator would: the edge's key (made here, loaded by
   // the edge) and every device, keyless ones as edge-attested, so no first frame is refused.
   try {
@@ -377,6 +397,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     for (const deviceId of industrial?.deviceIds ?? []) {
       await registerWithCloud(cloud, send, '/v1/devices', { deviceId, edgeId, attestation: 'edge-attested' });
     }
+    // The demo's tenants: a bank, the borrowing enterprise owning the demo devices, a user per role.
+    demoAccess = options.financeDemo
+      ? await bootstrapDemoAccess(cloud.auth, {
+          cloudDataDir: join(options.dataDir, 'cloud'),
+          deviceIds: [...devices.map((device) => device.deviceId), ...(industrial?.deviceIds ?? [])],
+        })
+      : undefined;
   } catch (error) {
     await stopIndustrial();
     await cloud.stop();
@@ -490,6 +517,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     fleet,
     directDevices,
     directFleet,
+    demoAccess,
     async stop() {
       controller.abort();
       if (fleet) await fleet;

@@ -79,7 +79,7 @@ async function post(path: string, body: unknown): Promise<Answer> {
   });
   return { status: response.status, body: (await response.json()) as Answer['body'] };
 }
-async function get<T>(path: string, token?: string): Promise<T> {
+async function get<T>(path: string, token: string | undefined = cloud.adminToken): Promise<T> {
   const response = await fetch(`${cloud.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   return (await response.json()) as T;
 }
@@ -162,7 +162,13 @@ describe('POST /v1/events and re-execution', () => {
       duplicates: 0,
       rejected: [{ eventId: runs[0]?.eventId, code: 'device_not_assigned_to_edge' }],
     });
-    expect((await fetch(`${cloud.url}/v1/events/${runs[0]?.eventId}`)).status).toBe(404);
+    expect(
+      (
+        await fetch(`${cloud.url}/v1/events/${runs[0]?.eventId}`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+        })
+      ).status,
+    ).toBe(404);
     const status = await get<{ rejects: Record<string, number> }>('/v1/status');
     expect(status.rejects.device_not_assigned_to_edge).toBe(1);
     const quarantine = await get<{ items: { code: string; edgeId: string; payloadBase64: string }[] }>(

@@ -150,6 +150,7 @@ describe('no acknowledged frame is lost: kill -9 of the edge and the cloud, and 
       async () => {
         const current = await getJson<{ frames: number; batches: number; logSize: number; quarantined: number }>(
           `${cloudUrl}/v1/status`,
+          adminToken,
         );
         return current.frames >= sent ? current : undefined;
       },
@@ -161,6 +162,7 @@ describe('no acknowledged frame is lost: kill -9 of the edge and the cloud, and 
     for (const device of devices) {
       const list = await getJson<{ items: { seq: number }[] }>(
         `${cloudUrl}/v1/frames?deviceId=${device.deviceId}&limit=1000`,
+        adminToken,
       );
       const seqs = list.items.map((item) => item.seq).sort((a, b) => a - b);
       expect(seqs).toEqual(Array.from({ length: framesPerDevice }, (_, index) => index + 1));

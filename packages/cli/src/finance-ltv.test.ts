@@ -267,7 +267,9 @@ describe.each(backends)('loan-to-value on the real stack, $name store', (backend
     expect(frameIds).toEqual(events[0]?.sourceFrameIds);
     for (const frameId of frameIds) {
       const bundle = await waitFor(`proof of frame ${frameId}`, async () => {
-        const response = await fetch(`${cloud.url}/v1/frames/${frameId}/proof`);
+        const response = await fetch(`${cloud.url}/v1/frames/${frameId}/proof`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+        });
         return response.status === 200 ? await response.json() : undefined;
       });
       expect(verifyFrameBundle(bundle, trust).steps.filter((step) => !step.ok)).toEqual([]);
@@ -276,7 +278,9 @@ describe.each(backends)('loan-to-value on the real stack, $name store', (backend
     expect(decisionIds).toHaveLength(2);
     for (const decisionId of decisionIds) {
       const bundle = await waitFor(`proof of decision ${decisionId}`, async () => {
-        const response = await fetch(`${cloud.url}/v1/decisions/${decisionId}/proof`);
+        const response = await fetch(`${cloud.url}/v1/decisions/${decisionId}/proof`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+        });
         return response.status === 200 ? ((await response.json()) as DecisionProofBundle) : undefined;
       });
       expect(verifyDecisionBundle(bundle, trust).ok).toBe(true);

@@ -139,7 +139,7 @@ describe('low-bandwidth uplink profile', () => {
     for (const edge of edges) await edge.flush();
     const perEdge = devicesPerEdge * framesPerDevice;
     await waitFor('every frame in the cloud', async () => {
-      const status = await getJson<{ frames: number }>(`${cloud?.url}/v1/status`);
+      const status = await getJson<{ frames: number }>(`${cloud?.url}/v1/status`, cloud?.adminToken);
       return status.frames === perEdge * fleets.length ? status : undefined;
     });
 
@@ -165,13 +165,16 @@ describe('low-bandwidth uplink profile', () => {
       const device = fleet.devices[3] as (typeof fleet.devices)[number];
       const list = await getJson<{ items: { id: string; seq: number }[] }>(
         `${cloud.url}/v1/frames?deviceId=${device.deviceId}&limit=1000`,
+        cloud.adminToken,
       );
       expect(list.items.map((item) => item.seq).sort((a, b) => a - b)).toEqual(
         Array.from({ length: framesPerDevice }, (_, index) => index + 1),
       );
       const id = (list.items[list.items.length - 1] as { id: string }).id;
       const bundle = await waitFor(`proof of ${id}`, async () => {
-        const response = await fetch(`${cloud?.url}/v1/frames/${id}/proof`);
+        const response = await fetch(`${cloud?.url}/v1/frames/${id}/proof`, {
+          headers: { authorization: `Bearer ${cloud?.adminToken}` },
+        });
         return response.status === 200 ? response.json() : undefined;
       });
       expect(verifyFrameBundle(bundle, trust).steps.filter((step) => !step.ok)).toEqual([]);
@@ -182,6 +185,7 @@ describe('low-bandwidth uplink profile', () => {
     const url = `${cloud?.url}/v1/ingest/batches`;
     const before = await getJson<{ frames: number; batches: number; rejects: Record<string, number> }>(
       `${cloud?.url}/v1/status`,
+      cloud?.adminToken,
     );
     // 64 MiB of spaces (valid JSON whitespace) against the default batchBytesMax of 32 MiB.
     const inflated = Buffer.alloc(64 * 2 ** 20, 0x20);
@@ -207,6 +211,7 @@ describe('low-bandwidth uplink profile', () => {
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('batch_malformed');
     const after = await getJson<{ frames: number; batches: number; rejects: Record<string, number> }>(
       `${cloud?.url}/v1/status`,
+      cloud?.adminToken,
     );
     expect(after.rejects.payload_too_large).toBe(2);
     expect(after.frames).toBe(before.frames);

@@ -87,7 +87,9 @@ async function startStack(name: string, deviceCount: number, edgeSettings: Recor
       stack.cloud?.child.kill('SIGKILL');
       await stack.cloud?.exited;
     },
-    cloudStatus: () => getJson<CloudStatus>(`${stack.cloudUrl}/v1/status`),
+    // The token file exists once the cloud started; the status is a read that needs it.
+    adminToken: () => readFileSync(join(cloudDir, 'keys', 'admin-token'), 'utf8').trim(),
+    cloudStatus: () => getJson<CloudStatus>(`${stack.cloudUrl}/v1/status`, stack.adminToken()),
     edgeStatus: () => getJson<EdgeStatusView>(`${stack.edgeUrl}/v1/status`),
   };
   await stack.startCloud();
@@ -149,10 +151,17 @@ async function startStack(name: string, deviceCount: number, edgeSettings: Recor
 }
 
 /** Every device's frames in the cloud are exactly seq 1..n: none lost, none twice. */
-async function expectEverySeqOnce(cloudUrl: string, sentByDevice: Map<string, number>): Promise<number> {
+async function expectEverySeqOnce(
+  cloudUrl: string,
+  adminToken: string,
+  sentByDevice: Map<string, number>,
+): Promise<number> {
   let duplicates = 0;
   for (const [deviceId, count] of sentByDevice) {
-    const list = await getJson<{ items: { seq: number }[] }>(`${cloudUrl}/v1/frames?deviceId=${deviceId}&limit=1000`);
+    const list = await getJson<{ items: { seq: number }[] }>(
+      `${cloudUrl}/v1/frames?deviceId=${deviceId}&limit=1000`,
+      adminToken,
+    );
     const seqs = list.items.map((item) => item.seq).sort((a, b) => a - b);
     duplicates += seqs.length - new Set(seqs).size;
     expect(seqs).toEqual(Array.from({ length: count }, (_, index) => index + 1));
@@ -279,7 +288,7 @@ describe('store-and-forward through an uplink outage, real processes', () => {
     expect(status.frames).toBe(sent);
     expect(status.logSize).toBe(status.batches);
     expect(status.quarantined).toBe(0);
-    const duplicates = await expectEverySeqOnce(stack.cloudUrl, sentByDevice);
+    const duplicates = await expectEverySeqOnce(stack.cloudUrl, stack.adminToken(), sentByDevice);
     expect(duplicates).toBe(0);
     const edgeBatches = (await stack.edgeStatus()).batches;
     for (const publisher of publishers) await publisher.close();
@@ -375,7 +384,7 @@ describe('store-and-forward through an uplink outage, real processes', () => {
     );
     expect(status.frames).toBe(sent);
     expect(status.quarantined).toBe(0);
-    const duplicates = await expectEverySeqOnce(stack.cloudUrl, sentByDevice);
+    const duplicates = await expectEverySeqOnce(stack.cloudUrl, stack.adminToken(), sentByDevice);
     await waitFor('back-pressure off', async () => ((await stack.edgeStatus()).backPressure ? undefined : true));
     const after = await stack.edgeStatus();
     await publisher.close();

@@ -197,13 +197,18 @@ describe('reject paths through the real broker, edge and cloud', () => {
     const goodIds = good.map((frame) => Buffer.from(hashLeaf('intl', utf8(canonicalize(frame)))).toString('hex'));
     await waitFor('every good frame in the cloud', async () => {
       for (const id of goodIds) {
-        const response = await fetch(`${cloud.url}/v1/frames/${id}`);
+        const response = await fetch(`${cloud.url}/v1/frames/${id}`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+        });
         if (response.status !== 200) return undefined;
       }
       return true;
     });
     await edge.flush();
-    const cloudStatus = await getJson<{ frames: number; rejects: Record<string, number> }>(`${cloud.url}/v1/status`);
+    const cloudStatus = await getJson<{ frames: number; rejects: Record<string, number> }>(
+      `${cloud.url}/v1/status`,
+      cloud.adminToken,
+    );
     expect(cloudStatus.frames).toBe(good.length);
     expect(cloudStatus.rejects).toEqual({ batch_signature_invalid: 1, device_not_assigned_to_edge: 1 });
 
@@ -234,7 +239,10 @@ describe('reject paths through the real broker, edge and cloud', () => {
     const replayedItem = edgeQuarantine.items.find((item) => item.code === 'frame_replayed');
     expect(Buffer.from(replayedItem?.payloadBase64 ?? '', 'base64').toString()).toBe(JSON.stringify(replayed));
     expect(edgeStatus.duplicates).toBe(1);
-    const cloudQuarantine = await getJson<{ items: { code: string; edgeId: string }[] }>(`${cloud.url}/v1/quarantine`);
+    const cloudQuarantine = await getJson<{ items: { code: string; edgeId: string }[] }>(
+      `${cloud.url}/v1/quarantine`,
+      cloud.adminToken,
+    );
     expect(cloudQuarantine.items.map((item) => item.code).sort()).toEqual([
       'batch_signature_invalid',
       'device_not_assigned_to_edge',
@@ -253,7 +261,9 @@ describe('reject paths through the real broker, edge and cloud', () => {
     const trust = await getJson<TrustFile>(`${cloud.url}/v1/trust`);
     for (const id of goodIds) {
       const bundle = await waitFor(`proof of ${id}`, async () => {
-        const response = await fetch(`${cloud.url}/v1/frames/${id}/proof`);
+        const response = await fetch(`${cloud.url}/v1/frames/${id}/proof`, {
+          headers: { authorization: `Bearer ${cloud.adminToken}` },
+        });
         return response.status === 200 ? response.json() : undefined;
       });
       const report = verifyFrameBundle(bundle, trust);

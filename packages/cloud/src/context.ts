@@ -2,6 +2,8 @@ import type { BulkVerifier, CryptoSuiteName, MetricFamily, Signer } from '@field
 import type { Logger } from 'pino';
 import type { CloudAlertStore } from './alerts/kysely-alert-store.ts';
 import type { RouteCatalogue } from './api/route-openapi.ts';
+import type { AuthStore } from './auth/auth-store.ts';
+import type { DeviceAccess } from './auth/device-access.ts';
 import type { CloudConfig } from './config.ts';
 import type { EdgeOperationsStore } from './edges/edge-operations-store.ts';
 import type { EventStore } from './events/kysely-event-store.ts';
@@ -37,4 +39,8 @@ export interface CloudContext {
   events: EventStore;
   /** Every route the server registered, with its OpenAPI description (set by startApi). */
   routeCatalogue?: RouteCatalogue;
+  /** Tenants, users, keys, consents, access log (set by the server's installAuth). */
+  auth?: AuthStore;
+  /** The gate of device data reads by organisation and consent (set by the server's installAuth). */
+  access?: DeviceAccess;
 }

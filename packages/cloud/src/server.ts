@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -21,6 +21,8 @@ import pino, { type Logger } from 'pino';
 import { ZodError } from 'zod';
 import { createKyselyAlertStore } from './alerts/kysely-alert-store.ts';
 import { startApi } from './api/start-api.ts';
+import type { AuthDeps } from './auth/auth-deps.ts';
+import { installAuth } from './auth/install-auth.ts';
 import { createRequireReader } from './auth/require-reader.ts';
 import { createEvmAnchorer, type EvmAnchorer } from './chain/evm/evm-anchorer.ts';
 import { type CloudConfigInput, parseCloudConfig } from './config.ts';
@@ -99,6 +101,8 @@ export interface CloudServer {
   anchorer: EvmAnchorer | undefined;
   /** Where finance operations record their decisions as log leaves and get their bundles. */
   decisionLog: DecisionLog;
+  /** Access control: tenants, users, keys, consents (for the CLI's demo bootstrap and tests). */
+  auth: AuthDeps;
   /** Routes' and workers' shared context (for tests and the CLI). */
   context: CloudContext;
   /** The finance module: its stores, price book and workers (undefined on a scale-out node without the worker role). */
@@ -186,14 +190,6 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   const edgeOperations = createEdgeOperationsStore(store);
   context.edgeOperations = edgeOperations;
   context.metricSources = [...(context.metricSources ?? []), () => edgeHealthMetrics(context, edgeOperations)];
-  const expectedToken = Buffer.from(adminToken);
-  const requireAdmin = (authorization: string | undefined) => {
-    const given = Buffer.from((authorization ?? '').replace(/^Bearer /, ''));
-    if (given.length !== expectedToken.length || !timingSafeEqual(given, expectedToken)) {
-      throw new FieldproofError('unauthorized', 'this call needs the admin token (Authorization: Bearer …)');
-    }
-  };
-
   const tls = config.tls;
   const app = Fastify({
     logger: false,
@@ -234,20 +230,22 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ error: { code: 'internal', message: 'an unexpected error; see the server log' } });
   });
-  // Before any other route: the API's hooks and route catalogue apply to every route added after.
-  await startApi(app, context, requireAdmin);
+  // Access control first: its hook guards every route registered after it (docs/access-control.md).
+  const auth = await installAuth(app, context, { dataDir: config.dataDir, adminToken });
+  // Then the open API: its hooks and route catalogue apply to every route added after.
+  await startApi(app, context);
   const consoleSite = await serveConsole(app, { consoleDir: config.consoleDir, log });
   app.setNotFoundHandler(async (request, reply) => {
     if (await consoleSite.fallback(request, reply)) return reply;
     return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
   await ingestRoutes(app, context);
-  await registryRoutes(app, context, requireAdmin);
-  await edgeOperationsRoutes(app, context, edgeOperations, requireAdmin);
-  await identityRoutes(app, context, requireAdmin);
+  await registryRoutes(app, context);
+  await edgeOperationsRoutes(app, context, edgeOperations);
+  await identityRoutes(app, context);
   // The provisioning CA is loaded (or made) on the first provisioning call, not at every start.
   let provisioningCa: Promise<DevelopmentCa> | undefined;
-  await provisioningRoutes(app, context, requireAdmin, () => {
+  await provisioningRoutes(app, context, () => {
     provisioningCa ??= loadOrCreateDevelopmentCa({
       dir: config.provisioningCaDir ?? join(config.dataDir, 'tls'),
       clock: context.clock,
@@ -257,7 +255,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
   await proofRoutes(app, context);
   await statusRoutes(app, context);
   await consistencyRoutes(app, context);
-  await decisionRoutes(app, context, decisions, requireAdmin);
+  await decisionRoutes(app, context, decisions);
   const decisionLog = createDecisionLog(context, decisions);
   // Scale-out (docs/scale-out.md): each role starts only its parts; the embedded default runs all.
   const roles = configuredRoles(config.scaleOut);
@@ -273,16 +271,15 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
           decisionLog,
           clock: context.clock,
           log: log.child({ module: 'finance' }),
-          requireAdmin,
           cipher,
         },
         { ...options.finance, stores: { alerts: context.alerts, ...options.finance?.stores } },
       );
   await tileRoutes(app, context);
-  await alertRoutes(app, context, context.alerts, requireAdmin);
+  await alertRoutes(app, context, context.alerts);
   // The console's read models sit on the finance stores, which run where the worker role runs.
-  if (finance) await portfolioRoutes(app, context, finance.services, createRequireReader(requireAdmin));
-  await streamRoutes(app, context, createRequireReader(requireAdmin));
+  if (finance) await portfolioRoutes(app, context, finance.services, createRequireReader());
+  await streamRoutes(app, context, createRequireReader());
   const reexecutor = roles.has('worker') ? startEventReexecutor(context, defaultEventRegistry) : undefined;
   await eventRoutes(app, context, () => reexecutor?.trigger());
   const cosigner = roles.has('worker')
@@ -342,6 +339,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     origin,
     anchorer,
     decisionLog,
+    auth: auth.deps,
     context,
     finance,
     cosigner,

@@ -143,6 +143,18 @@ export const ErrorCodes = {
     summary: 'A request with this Idempotency-Key is still running; retry after it has answered.',
   },
   rate_limited: { status: 429, summary: 'Too many requests from this caller; retry after the Retry-After seconds.' },
+  // Access control (docs/access-control.md).
+  permission_denied: { status: 403, summary: "The caller's role does not have the permission this call needs." },
+  consent_missing: { status: 403, summary: 'No live consent of the data owner covers this read by a bank.' },
+  organisation_forbidden: { status: 403, summary: "The data belongs to another organisation than the caller's." },
+  session_expired: { status: 401, summary: 'The session token has expired; sign in again (POST /v1/sessions).' },
+  consent_unknown: { status: 404, summary: 'No consent with that id was granted by or to this organisation.' },
+  organisation_unknown: { status: 404, summary: 'No organisation with that id.' },
+  user_conflict: { status: 409, summary: 'A user with that email exists already.' },
+  organisation_conflict: {
+    status: 409,
+    summary: 'An organisation with that id exists already, with another name or kind.',
+  },
   // Store.
   store_unavailable: {
     status: 503,

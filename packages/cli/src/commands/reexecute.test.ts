@@ -65,12 +65,15 @@ const edgeConfig = (): EdgeConfigInput => ({
 });
 
 async function events(): Promise<EventView[]> {
-  return (await getJson<{ items: EventView[] }>(`${cloud.url}/v1/events?limit=1000`)).items;
+  return (await getJson<{ items: EventView[] }>(`${cloud.url}/v1/events?limit=1000`, cloud.adminToken)).items;
 }
 
 async function reexecute(...args: string[]): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
-  const code = await runReexecute(['--cloud', cloud.url, '--trust', trustPath, ...args], (line) => lines.push(line));
+  const code = await runReexecute(
+    ['--cloud', cloud.url, '--trust', trustPath, '--token', cloud.adminToken, ...args],
+    (line) => lines.push(line),
+  );
   return { code, lines };
 }
 
@@ -180,7 +183,7 @@ describe('verifiable edge computation', () => {
     expect(all.lines.at(-1)).toMatch(/1 did NOT match/);
     // The same through the installed command, as its own process.
     const command = spawnFieldproof(
-      ['reexecute', '--cloud', cloud.url, '--trust', trustPath, '--device', 'cell-1'],
+      ['reexecute', '--cloud', cloud.url, '--trust', trustPath, '--token', cloud.adminToken, '--device', 'cell-1'],
       'reexecute',
     );
     expect(await command.exited).toBe(1);

@@ -11,7 +11,7 @@ import {
 } from '@fieldproof/protocol';
 
 const usage =
-  'usage: fieldproof reexecute --cloud <URL> --trust <keys.json> (--event <ID> | --device <ID>) [--proof-wait-ms 10000]';
+  'usage: fieldproof reexecute --cloud <URL> --trust <keys.json> (--event <ID> | --device <ID>) [--token <session token | API key>, or FIELDPROOF_TOKEN] [--proof-wait-ms 10000]';
 
 /** Most events `--device` re-executes in one run. */
 export const reexecuteEventsMax = 10_000;
@@ -31,10 +31,11 @@ interface EventFrames {
 
 class CloudAnswerError extends Error {}
 
-async function getJson<T>(url: URL, proofWaitMs = 0): Promise<T> {
+async function getJson<T>(url: URL, token: string | undefined, proofWaitMs = 0): Promise<T> {
   const deadline = Date.now() + proofWaitMs;
   for (;;) {
-    const response = await fetch(url);
+    // Event and frame reads need credentials (docs/access-control.md): a session token or API key.
+    const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     const text = await response.text();
     if (response.ok) return JSON.parse(text) as T;
     // A frame logged a moment ago has no checkpoint yet: wait for one, as long as allowed.
@@ -52,11 +53,17 @@ interface EventOutcome {
   line: string;
 }
 
-async function reexecuteOne(cloud: URL, trust: TrustFile, view: EventView, proofWaitMs: number): Promise<EventOutcome> {
+async function reexecuteOne(
+  cloud: URL,
+  token: string | undefined,
+  trust: TrustFile,
+  view: EventView,
+  proofWaitMs: number,
+): Promise<EventOutcome> {
   const { event } = view;
   const label = `${event.eventId} ${event.type} ${event.deviceId} ${event.function.name}@${event.function.version}`;
   const cloudSays = `(cloud says ${view.check.status})`;
-  const listing = await getJson<EventFrames>(new URL(`/v1/events/${event.eventId}/frames`, cloud));
+  const listing = await getJson<EventFrames>(new URL(`/v1/events/${event.eventId}/frames`, cloud), token);
   if (listing.missingFrameIds.length > 0) {
     return {
       ok: false,
@@ -65,7 +72,11 @@ async function reexecuteOne(cloud: URL, trust: TrustFile, view: EventView, proof
   }
   const frames: SignedFrame[] = [];
   for (const item of listing.frames) {
-    const bundle = await getJson<{ frame: SignedFrame }>(new URL(`/v1/frames/${item.id}/proof`, cloud), proofWaitMs);
+    const bundle = await getJson<{ frame: SignedFrame }>(
+      new URL(`/v1/frames/${item.id}/proof`, cloud),
+      token,
+      proofWaitMs,
+    );
     const verified = verifyFrameBundle(bundle, trust);
     if (!verified.ok) {
       const failed = verified.steps.find((step) => !step.ok);
@@ -102,7 +113,14 @@ async function reexecuteOne(cloud: URL, trust: TrustFile, view: EventView, proof
  * 2 for bad arguments, an unreadable trust file or a cloud that does not answer.
  */
 export async function runReexecute(argv: string[], write: (line: string) => void): Promise<number> {
-  let values: { cloud?: string; trust?: string; event?: string; device?: string; 'proof-wait-ms'?: string };
+  let values: {
+    cloud?: string;
+    trust?: string;
+    event?: string;
+    device?: string;
+    token?: string;
+    'proof-wait-ms'?: string;
+  };
   try {
     values = parseArgs({
       args: argv,
@@ -111,6 +129,7 @@ export async function runReexecute(argv: string[], write: (line: string) => void
         trust: { type: 'string' },
         event: { type: 'string' },
         device: { type: 'string' },
+        token: { type: 'string' },
         'proof-wait-ms': { type: 'string' },
       },
     }).values;
@@ -140,10 +159,11 @@ export async function runReexecute(argv: string[], write: (line: string) => void
     return 2;
   }
   const cloud = new URL(values.cloud);
+  const token = values.token ?? process.env.FIELDPROOF_TOKEN;
   try {
     const views: EventView[] = [];
     if (values.event !== undefined) {
-      views.push(await getJson<EventView>(new URL(`/v1/events/${encodeURIComponent(values.event)}`, cloud)));
+      views.push(await getJson<EventView>(new URL(`/v1/events/${encodeURIComponent(values.event)}`, cloud), token));
     } else {
       let cursor: string | undefined;
       do {
@@ -151,14 +171,14 @@ export async function runReexecute(argv: string[], write: (line: string) => void
         url.searchParams.set('deviceId', values.device as string);
         url.searchParams.set('limit', '1000');
         if (cursor !== undefined) url.searchParams.set('cursor', cursor);
-        const page = await getJson<{ items: EventView[]; nextCursor?: string }>(url);
+        const page = await getJson<{ items: EventView[]; nextCursor?: string }>(url, token);
         views.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor !== undefined && views.length < reexecuteEventsMax);
     }
     let failed = 0;
     for (const view of views.slice(0, reexecuteEventsMax)) {
-      const outcome = await reexecuteOne(cloud, trust, view, proofWaitMs);
+      const outcome = await reexecuteOne(cloud, token, trust, view, proofWaitMs);
       write(outcome.line);
       if (!outcome.ok) failed++;
     }

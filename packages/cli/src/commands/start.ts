@@ -96,11 +96,25 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
       `  Keyless devices ${embedded.industrial.deviceIds.join(', ')} (edge-attested): Modbus TCP meter on port ${embedded.industrial.meterPort}, OPC UA scale at ${embedded.industrial.scaleEndpoint}`,
     );
   }
+  const demoAccess = embedded.demoAccess;
+  if (demoAccess?.created) {
+    // Shown this once; the file keeps them (mode 0600).
+    write('');
+    write(`  Log in as (passwords generated now, kept in ${relativeOrAbsolute(demoAccess.path)}):`);
+    for (const user of demoAccess.users) {
+      write(`    ${user.role.padEnd(20)} ${user.email.padEnd(30)} ${user.password}   (${user.organisationId})`);
+    }
+  } else if (demoAccess) {
+    write(`  Demo users      log in as the users in ${relativeOrAbsolute(demoAccess.path)}`);
+  }
+  // Data reads need credentials (docs/access-control.md): the admin token acts as a platform admin.
+  const adminTokenFile = relativeOrAbsolute(join(dataDir, 'cloud', 'keys', 'admin-token'));
+  const authorised = `${curl} -H "Authorization: Bearer $(cat ${adminTokenFile})"`;
   write('');
   write('  Fetch a proof of the newest frame and verify it offline:');
   write(`    ${curl} ${cloud.url}/v1/trust > trust.json`);
   write(
-    `    ${curl} ${cloud.url}/v1/frames/$(${curl} '${cloud.url}/v1/frames?limit=1' | node -pe 'JSON.parse(require("fs").readFileSync(0)).items[0].id')/proof > bundle.json`,
+    `    ${authorised} ${cloud.url}/v1/frames/$(${authorised} '${cloud.url}/v1/frames?limit=1' | node -pe 'JSON.parse(require("fs").readFileSync(0)).items[0].id')/proof > bundle.json`,
   );
   write('    npm run fieldproof -- verify bundle.json --trust trust.json');
   write('');

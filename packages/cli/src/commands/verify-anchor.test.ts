@@ -117,8 +117,12 @@ beforeAll(async () => {
   writeFileSync(trustPath, JSON.stringify(trust));
   const frames = await getJson<{ items: { id: string }[] }>(
     `${cloud.url}/v1/frames?deviceId=${edge.edgeId}-device&limit=1`,
+    cloud.adminToken,
   );
-  frameBundle = await getJson<FrameProofBundle>(`${cloud.url}/v1/frames/${frames.items[0]?.id}/proof`);
+  frameBundle = await getJson<FrameProofBundle>(
+    `${cloud.url}/v1/frames/${frames.items[0]?.id}/proof`,
+    cloud.adminToken,
+  );
   decisionBundle = await cloud.decisionLog.bundle(decision.decisionId);
 });
 

@@ -87,7 +87,9 @@ describe('the embedded default over TLS with device certificates', () => {
       expect(embedded.edge.httpUrl).toMatch(/^https:/);
       expect(embedded.witnesses.every((witness) => witness.url.startsWith('https:'))).toBe(true);
       const getJson = async <T>(path: string): Promise<T> => {
-        const response = await tls.fetch(`${embedded.cloud.url}${path}`);
+        const response = await tls.fetch(`${embedded.cloud.url}${path}`, {
+          headers: { authorization: `Bearer ${embedded.cloud.adminToken}` },
+        });
         if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
         return (await response.json()) as T;
       };
@@ -101,7 +103,9 @@ describe('the embedded default over TLS with device certificates', () => {
       });
       const trust = TrustFileSchema.parse(await getJson<TrustFile>('/v1/trust'));
       const bundle = await waitFor('a proof at a checkpoint cosigned by 3 witnesses', async () => {
-        const response = await tls.fetch(`${embedded.cloud.url}/v1/frames/${frame?.id}/proof`);
+        const response = await tls.fetch(`${embedded.cloud.url}/v1/frames/${frame?.id}/proof`, {
+          headers: { authorization: `Bearer ${embedded.cloud.adminToken}` },
+        });
         if (!response.ok) return undefined;
         const candidate = (await response.json()) as FrameProofBundle;
         return candidate.checkpoint.split('\n').filter((line) => line.startsWith('— ')).length >= 4
@@ -113,7 +117,9 @@ describe('the embedded default over TLS with device certificates', () => {
       expect(report.ok).toBe(true);
       expect(embedded.edge.status().quarantined).toBe(0);
       // Plain clients (no CA) are refused.
-      await expect(fetch(`${embedded.cloud.url}/v1/status`)).rejects.toThrow();
+      await expect(
+        fetch(`${embedded.cloud.url}/v1/status`, { headers: { authorization: `Bearer ${embedded.cloud.adminToken}` } }),
+      ).rejects.toThrow();
     } finally {
       await embedded.stop();
     }

@@ -91,7 +91,9 @@ async function admin(path: string, body: Record<string, string>): Promise<void> 
 }
 
 async function loggedSeqs(deviceId: string): Promise<number[]> {
-  const response = await send(`${cloud.url}/v1/frames?deviceId=${deviceId}&limit=100`);
+  const response = await send(`${cloud.url}/v1/frames?deviceId=${deviceId}&limit=100`, {
+    headers: { authorization: `Bearer ${cloud.adminToken}` },
+  });
   const list = (await response.json()) as { items: { seq: number }[] };
   return list.items.map((item) => item.seq).sort((a, b) => a - b);
 }

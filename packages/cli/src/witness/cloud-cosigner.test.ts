@@ -121,14 +121,15 @@ async function grow(cloud: CloudServer, edge: TestEdge, chain: EdgeChain, tag: n
   expect(await cloud.checkpointNow()).toBeGreaterThan(0);
   await new Promise((resolve) => setTimeout(resolve, 20));
   await cloud.cosigner?.cosignNow();
-  return getJson<Status>(`${cloud.url}/v1/status`);
+  return getJson<Status>(`${cloud.url}/v1/status`, cloud.adminToken);
 }
 
 async function newestBundle(cloud: CloudServer, edge: TestEdge): Promise<FrameProofBundle> {
   const frames = await getJson<{ items: { id: string }[] }>(
     `${cloud.url}/v1/frames?deviceId=${edge.edgeId}-device&limit=1`,
+    cloud.adminToken,
   );
-  return getJson<FrameProofBundle>(`${cloud.url}/v1/frames/${frames.items[0]?.id}/proof`);
+  return getJson<FrameProofBundle>(`${cloud.url}/v1/frames/${frames.items[0]?.id}/proof`, cloud.adminToken);
 }
 
 function failedSteps(result: VerifyFrameBundleResult) {
@@ -173,7 +174,10 @@ describe('the cloud sends checkpoints to real witnesses (c2sp.org/tlog-witness)'
       ['checkpoint_cosignatures', 'checkpoint_not_final'],
     ]);
     // The older frame's bundle still names the final checkpoint of size 1.
-    const older = await getJson<FrameProofBundle>(`${cloud.url}/v1/frames/${firstBundle.frameId}/proof`);
+    const older = await getJson<FrameProofBundle>(
+      `${cloud.url}/v1/frames/${firstBundle.frameId}/proof`,
+      cloud.adminToken,
+    );
     expect(older.log.treeSize).toBe(1);
     expect(verifyFrameBundle(older, trust).ok).toBe(true);
 
@@ -181,7 +185,7 @@ describe('the cloud sends checkpoints to real witnesses (c2sp.org/tlog-witness)'
     await witnessAt('logistics', logKey, join(root, 'quorum', 'logistics'), logisticsPort);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await cloud.cosigner?.cosignNow();
-    const caughtUp = await getJson<Status>(`${cloud.url}/v1/status`);
+    const caughtUp = await getJson<Status>(`${cloud.url}/v1/status`, cloud.adminToken);
     expect(caughtUp.finalCheckpointSize).toBe(2);
     const finalBundle = await newestBundle(cloud, edge);
     expect(verifyFrameBundle(finalBundle, trust).ok).toBe(true);

@@ -68,7 +68,6 @@ export async function apiRoutes(
   context: CloudContext,
   catalogue: RouteCatalogue,
   auditTrail: AuditTrailStore,
-  requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
   let document: string | undefined;
   let stopping = false;
@@ -147,7 +146,6 @@ export async function apiRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const query = AuditQuery.parse(request.query);
       const beforeId =
         query.cursor === undefined ? undefined : (decodePageCursor(query.cursor, ['number'])?.[0] as number);

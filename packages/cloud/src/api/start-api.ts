@@ -12,15 +12,11 @@ import { catalogueRoutes, type RouteCatalogue } from './route-openapi.ts';
  * /v1/audit-trail. Keeps the catalogue on `context.routeCatalogue` (tests check that every /v1
  * route is described).
  */
-export async function startApi(
-  app: FastifyInstance,
-  context: CloudContext,
-  requireAdmin: (authorization: string | undefined) => void,
-): Promise<RouteCatalogue> {
+export async function startApi(app: FastifyInstance, context: CloudContext): Promise<RouteCatalogue> {
   const catalogue = catalogueRoutes(app);
   context.routeCatalogue = catalogue;
   const auditTrail = createAuditTrailStore(context.store);
   installApiHooks(app, context, { idempotency: createIdempotencyStore(context.store), auditTrail });
-  await apiRoutes(app, context, catalogue, auditTrail, requireAdmin);
+  await apiRoutes(app, context, catalogue, auditTrail);
   return catalogue;
 }

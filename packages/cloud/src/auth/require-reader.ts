@@ -1,16 +1,17 @@
+import { FieldproofError } from '@fieldproof/protocol';
 import type { FastifyRequest } from 'fastify';
+import './principal.ts';
 
 /**
- * A guard for the console's read routes: any authenticated principal (a session, an API key, set
- * on `request.principal` by the auth hook) may read; without one, the bootstrap admin token is
- * required, as on the other admin routes until every route is role-checked.
+ * A guard for the console's read routes. Which role may call each one is decided by the access
+ * hook (auth/route-permissions.ts) before the handler runs; this only states, where the handler
+ * reads `request.principal`, that a caller is there.
  */
 export type RequireReader = (request: FastifyRequest) => void;
 
-/** Build the read guard over the server's admin-token check. */
-export function createRequireReader(requireAdmin: (authorization: string | undefined) => void): RequireReader {
+/** Build the read guard: 401 `unauthorized` for an anonymous call. */
+export function createRequireReader(): RequireReader {
   return (request) => {
-    if (request.principal) return;
-    requireAdmin(request.headers.authorization);
+    if (!request.principal) throw new FieldproofError('unauthorized', 'sign in first (Authorization: Bearer …)');
   };
 }

@@ -69,7 +69,6 @@ export async function startFinance(
     decisionLog: DecisionLog;
     clock: () => number;
     log: Logger;
-    requireAdmin: (authorization: string | undefined) => void;
     /** Seals webhook secrets and party identity details at rest. */
     cipher?: FieldCipher;
   },
@@ -111,11 +110,11 @@ export async function startFinance(
     { webhooks: services.webhooks, clock: parameters.clock, log: parameters.log },
     { ...webhookDelivererDefaults, ...options.webhooks },
   );
-  await collateralRoutes(app, services, parameters.requireAdmin);
-  await riskRoutes(app, sweeper, parameters.requireAdmin);
-  await partyFlowRoutes(app, services, parameters.requireAdmin);
-  await loanRoutes(app, services, parameters.requireAdmin);
-  await webhookRoutes(app, services, parameters.requireAdmin);
+  await collateralRoutes(app, services);
+  await riskRoutes(app, sweeper);
+  await partyFlowRoutes(app, services);
+  await loanRoutes(app, services);
+  await webhookRoutes(app, services);
   return {
     services,
     sweeper,

@@ -127,7 +127,11 @@ describe('alert routes', () => {
     });
     expect(resolved.status).toBe(200);
     expect(resolved.body.decision).toMatchObject({ decisionId: 'resolve-alert-3' });
-    const logged = (await (await fetch(`${cloud.url}/v1/decisions/resolve-alert-3`)).json()) as {
+    const logged = (await (
+      await fetch(`${cloud.url}/v1/decisions/resolve-alert-3`, {
+        headers: { authorization: `Bearer ${cloud.adminToken}` },
+      })
+    ).json()) as {
       decision: { type: string; details: { alertId: string } };
     };
     expect(logged.decision).toMatchObject({ type: 'alert.resolved', details: { alertId: 'alert-3' } });

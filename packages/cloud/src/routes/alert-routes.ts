@@ -53,12 +53,7 @@ function sendRiskError(reply: FastifyReply, error: unknown) {
  * `decisionId` also logs the `alert.resolved` decision and answers its log index) and
  * /v1/alerts/:id/notes. A refused transition answers its RiskError code (409 alert_transition_invalid).
  */
-export async function alertRoutes(
-  app: FastifyInstance,
-  context: CloudContext,
-  alerts: CloudAlertStore,
-  requireAdmin: (authorization: string | undefined) => void,
-): Promise<void> {
+export async function alertRoutes(app: FastifyInstance, context: CloudContext, alerts: CloudAlertStore): Promise<void> {
   app.get(
     '/v1/alerts',
     {
@@ -73,7 +68,6 @@ export async function alertRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const query = ListQuery.parse(request.query);
       const page = await alerts.list({
         limit: query.limit,
@@ -101,7 +95,6 @@ export async function alertRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const { id } = Params.parse(request.params);
       const alert = await alerts.get(id);
       if (!alert) return reply.code(404).send({ error: { code: 'alert_not_found', message: `no alert ${id}` } });
@@ -128,7 +121,6 @@ export async function alertRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const { id } = Params.parse(request.params);
       const body = AcknowledgeBody.parse(request.body ?? {});
       const { note, ...action } = body;
@@ -154,7 +146,6 @@ export async function alertRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const { id } = Params.parse(request.params);
       const { note, ...action } = AssignBody.parse(request.body ?? {});
       return actOnAlert(dependencies, {
@@ -179,7 +170,6 @@ export async function alertRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const { id } = Params.parse(request.params);
       const { note, ...action } = ResolveBody.parse(request.body ?? {});
       return actOnAlert(dependencies, {
@@ -204,7 +194,6 @@ export async function alertRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const { id } = Params.parse(request.params);
       const body = NoteBody.parse(request.body ?? {});
       return actOnAlert(dependencies, { alertId: id, action: { type: 'note', ...body } }).catch((error) =>

@@ -14,7 +14,6 @@ export async function decisionRoutes(
   app: FastifyInstance,
   context: CloudContext,
   decisions: DecisionStore,
-  requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
   app.post(
     '/v1/decisions',
@@ -30,7 +29,6 @@ export async function decisionRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const result = await appendDecision(context, { decision: request.body });
       return reply.code(result.status === 'appended' ? 201 : 200).send(result);
     },

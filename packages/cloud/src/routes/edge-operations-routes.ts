@@ -41,7 +41,6 @@ export async function edgeOperationsRoutes(
   app: FastifyInstance,
   context: CloudContext,
   operations: EdgeOperationsStore,
-  requireAdmin: (authorization: string | undefined) => void,
 ): Promise<void> {
   await app.register(async (scope) => {
     // Raw bodies here: a signed request is checked against the exact bytes the edge hashed.
@@ -81,7 +80,6 @@ export async function edgeOperationsRoutes(
         },
       },
       async (request, reply) => {
-        requireAdmin(request.headers.authorization);
         const { id } = EdgeParams.parse(request.params);
         if (!(await context.store.edge(id))) throw new FieldproofError('edge_unknown', `edge ${id} is not registered`);
         const parsed = EdgeConfigDocumentSchema.safeParse(parseJson(request.body as Buffer));
@@ -259,7 +257,6 @@ export async function edgeOperationsRoutes(
         },
       },
       async (request) => {
-        requireAdmin(request.headers.authorization);
         const { id, keyId } = KeyParams.parse(request.params);
         const body = ApproveBody.parse(parseJson((request.body as Buffer | undefined) ?? Buffer.alloc(0)));
         return approveKeyRotation(context, operations, {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { JsonObjectSchema } from '../api/openapi-schemas.ts';
 import { pageSchema } from '../api/page-cursor.ts';
+import { deviceAccessOf } from '../auth/device-access.ts';
 import type { CloudContext } from '../context.ts';
 import { reexecuteFramesMax } from '../events/check-stored-event.ts';
 import { ingestEvents } from '../events/ingest-events.ts';
@@ -62,6 +63,13 @@ export async function eventRoutes(
   context: CloudContext & { events: EventStore },
   onAccepted: () => void,
 ): Promise<void> {
+  const access = deviceAccessOf(context);
+  // An event is covered by a consent through its device, its start time and its type.
+  const eventData = (row: StoredEventRow) => ({
+    deviceId: row.device_id,
+    timeMs: row.start_time_ms,
+    kinds: [row.type],
+  });
   await app.register(async (scope) => {
     // The raw bytes are kept: a refused upload is quarantined exactly as it arrived.
     scope.removeAllContentTypeParsers();
@@ -108,6 +116,9 @@ export async function eventRoutes(
     },
     async (request) => {
       const query = ListQuery.parse(request.query);
+      if (query.deviceId !== undefined) {
+        await access.authorize(request, query.deviceId, {}, `device:${query.deviceId}`);
+      }
       const page = await context.events.list({
         limit: query.limit,
         ...(query.deviceId === undefined ? {} : { deviceId: query.deviceId }),
@@ -117,7 +128,8 @@ export async function eventRoutes(
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
       });
       return {
-        items: page.events.map(eventView),
+        // Events the caller may not see are dropped from the page (the cursor still moves past them).
+        items: (await access.filter(request, page.events, eventData, 'events')).map(eventView),
         ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
       };
     },
@@ -138,6 +150,7 @@ export async function eventRoutes(
       const id = HashHexSchema.parse(request.params.id);
       const row = await context.events.get(id);
       if (!row) return reply.code(404).send({ error: { code: 'event_not_found', message: `no event ${id}` } });
+      await access.authorize(request, row.device_id, eventData(row), `event:${id}`);
       return eventView(row);
     },
   );
@@ -159,6 +172,7 @@ export async function eventRoutes(
       const id = HashHexSchema.parse(request.params.id);
       const row = await context.events.get(id);
       if (!row) return reply.code(404).send({ error: { code: 'event_not_found', message: `no event ${id}` } });
+      await access.authorize(request, row.device_id, eventData(row), `event:${id}/frames`);
       const event = JSON.parse(row.body) as { deviceId: string; sourceFrameIds: string[] };
       const named = await context.events.framesById([...new Set(event.sourceFrameIds)]);
       const seqs = named.filter((frame) => frame.device_id === event.deviceId).map((frame) => frame.seq);

@@ -9,6 +9,7 @@ import {
 import { FieldproofError } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { deviceAccessOf } from '../auth/device-access.ts';
 import type { RequireReader } from '../auth/require-reader.ts';
 import type { CloudContext } from '../context.ts';
 import type { FinanceServices } from '../finance/finance-services.ts';
@@ -251,6 +252,8 @@ export async function portfolioRoutes(
     requireReader(request);
     const { id } = IdParams.parse(request.params);
     const { limit } = ReadingsQuery.parse(request.query);
+    // Device data: the caller's organisation or a consent must cover it (docs/access-control.md).
+    await deviceAccessOf(context).authorize(request, id, {}, `device:${id}/readings`);
     const items = [];
     for (const row of await context.store.recentFrames(limit, id)) {
       const frame = await context.store.frame(row.id);

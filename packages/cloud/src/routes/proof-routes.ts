@@ -9,6 +9,8 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { decodePageCursor, pageQueryFields, pageSchema, toPage } from '../api/page-cursor.ts';
+import { deviceAccessOf } from '../auth/device-access.ts';
+import type { DataItem } from '../auth/device-read-scope.ts';
 import type { CloudContext } from '../context.ts';
 import { edgeKeyHistory } from '../edges/edge-key-history.ts';
 import { identityStoreOf } from '../identity/identity-store.ts';
@@ -18,6 +20,12 @@ import type { CloudDatabase } from '../storage/cloud-database.ts';
 import { storeKysely } from '../storage/store-kysely.ts';
 
 /** Frames a page holds when the caller names no limit (the console's recent-frames view). */
+/** What access control looks at in a stored frame: its device time and the kinds of its readings. */
+function frameData(row: { device_time_ms: number; body: string }): DataItem {
+  const signed = JSON.parse(row.body) as { frame?: { readings?: { kind: string }[] } };
+  return { timeMs: row.device_time_ms, kinds: (signed.frame?.readings ?? []).map((reading) => reading.kind) };
+}
+
 export const framePageDefault = 20;
 
 // The cursor is [receivedAtMs, id] of the last frame, or [seq, id] with a deviceId.
@@ -45,6 +53,7 @@ const CheckpointQuery = z.object({ cosigned: z.enum(['0', '1']).optional() }).st
 export async function proofRoutes(app: FastifyInstance, context: CloudContext): Promise<void> {
   const { store } = context;
   const db = storeKysely<CloudDatabase>(store);
+  const access = deviceAccessOf(context);
   app.get(
     '/v1/frames',
     {
@@ -60,6 +69,10 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
     },
     async (request) => {
       const query = FrameListQuery.parse(request.query);
+      // A list of one device's frames names that device: refused outright when it is not the caller's to see.
+      if (query.deviceId !== undefined) {
+        await access.authorize(request, query.deviceId, {}, `device:${query.deviceId}`);
+      }
       const position = query.cursor === undefined ? undefined : decodePageCursor(query.cursor, ['number', 'string']);
       const columns = ['id', 'device_id', 'seq', 'device_time_ms', 'received_at_ms'] as const;
       let select = db
@@ -94,7 +107,7 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
       };
       const attestationById = new Map<string, string>();
       for (const row of rows.slice(0, query.limit)) attestationById.set(row.id, await attestationOf(row.device_id));
-      return toPage(
+      const page = toPage(
         rows,
         query.limit,
         (row) => (query.deviceId === undefined ? [row.received_at_ms, row.id] : [row.seq, row.id]),
@@ -107,6 +120,15 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
           receivedAtMs: row.received_at_ms,
         }),
       );
+      // Rows the caller may not see are dropped from the page (the cursor still moves past them);
+      // the list shows no readings, so it is scoped by device and time, kinds when a frame is read.
+      const visible = await access.filter(
+        request,
+        page.items,
+        (item) => ({ deviceId: item.deviceId, timeMs: item.deviceTimeMs }),
+        query.deviceId === undefined ? 'frames' : `frames?deviceId=${query.deviceId}`,
+      );
+      return { ...page, items: visible };
     },
   );
   app.get<{ Params: { id: string } }>(
@@ -126,6 +148,7 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
       const id = HashHexSchema.parse(request.params.id);
       const row = await store.frame(id);
       if (!row) return reply.code(404).send({ error: { code: 'frame_not_found', message: `no frame ${id}` } });
+      await access.authorize(request, row.device_id, frameData(row), `frame:${id}`);
       return { id: row.id, receivedAtMs: row.received_at_ms, ...JSON.parse(row.body) };
     },
   );
@@ -138,7 +161,6 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
           summary:
             "A frame's proof bundle: frame, batch inclusion, log inclusion, checkpoint (fieldproof verify checks it offline).",
           tags: ['frames'],
-          auth: 'none',
           params: FrameParams,
           responses: { 200: FrameProofBundleSchema },
         },
@@ -146,6 +168,8 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
     },
     async (request, reply) => {
       const frameId = HashHexSchema.parse(request.params.id);
+      const row = await store.frame(frameId);
+      if (row) await access.authorize(request, row.device_id, frameData(row), `frame:${frameId}/proof`);
       const bundle = await buildFrameBundle(context, { frameId });
       return reply.header('content-type', 'application/json').send(bundle);
     },

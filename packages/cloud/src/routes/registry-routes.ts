@@ -1,15 +1,26 @@
-import { fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
-import type { FastifyInstance } from 'fastify';
+import { FieldproofError, fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import '../auth/principal.ts';
 import { decodePageCursor, pageQueryFields, pageSchema, toPage } from '../api/page-cursor.ts';
+import { deviceAccessOf } from '../auth/device-access.ts';
+import { requirePermission } from '../auth/require-permission.ts';
 import type { CloudContext } from '../context.ts';
 import { edgeHealth } from '../edges/edge-health.ts';
 import { identityStoreOf } from '../identity/identity-store.ts';
 import type { CloudDatabase } from '../storage/cloud-database.ts';
 import { storeKysely } from '../storage/store-kysely.ts';
 
-const EdgeBody = z.object({ edgeId: IdSchema, alg: SignatureAlgorithmSchema, publicKey: z.string().min(1) }).strict();
+// The owner (docs/access-control.md): a platform admin names it (or leaves it unset); an
+// enterprise admin's registrations belong to its own organisation.
+const Ownership = { organisationId: IdSchema.optional(), siteId: IdSchema.optional() };
+const EdgeBody = z
+  .object({
+    edgeId: IdSchema,
+    alg: SignatureAlgorithmSchema,
+    publicKey: z.string().min(1),
+    organisationId: IdSchema.optional(),
+  })
+  .strict();
 const DeviceBody = z.union([
   z
     .object({
@@ -20,6 +31,7 @@ const DeviceBody = z.union([
       attestation: z.literal('device-signed').optional(),
       /** False: registered, not active until POST /v1/devices/:id/activate (docs/identity-lifecycle.md). */
       activate: z.boolean().optional(),
+      ...Ownership,
     })
     .strict(),
   // A keyless device (Modbus, OPC UA): no key of its own; its edge signs its frames as edge-attested.
@@ -29,6 +41,7 @@ const DeviceBody = z.union([
       edgeId: IdSchema,
       attestation: z.literal('edge-attested'),
       activate: z.boolean().optional(),
+      ...Ownership,
     })
     .strict(),
 ]);
@@ -42,6 +55,8 @@ const DeviceView = z.object({
   edgeId: z.string(),
   lastSeq: z.number().int().nullable(),
   attestation: z.enum(['device-signed', 'edge-attested']),
+  organisationId: z.string().nullable().describe('The owning organisation (docs/access-control.md)'),
+  siteId: z.string().nullable(),
 });
 const EdgeView = z
   .object({
@@ -53,14 +68,39 @@ const EdgeView = z
   .catchall(z.unknown())
   .describe('An edge and its health from heartbeats (docs/edge-operations.md)');
 
-/** Registration of edges and devices (admin token required); reads of the registry. */
-export async function registryRoutes(
-  app: FastifyInstance,
+/**
+ * The organisation a registration belongs to: the one named by a platform admin (or none), the
+ * caller's own for anyone else; naming another is `organisation_forbidden`.
+ */
+async function ownerOf(
   context: CloudContext,
-  requireAdmin: (authorization: string | undefined) => void,
-) {
+  request: FastifyRequest,
+  named: string | undefined,
+): Promise<string | null> {
+  const principal = requirePermission(request, 'registry:write');
+  if (principal.role !== 'platform_admin') {
+    if (named !== undefined && named !== principal.organisationId) {
+      throw new FieldproofError(
+        'organisation_forbidden',
+        'you can register edges and devices of your own organisation only',
+      );
+    }
+    return principal.organisationId;
+  }
+  if (named !== undefined && !(await context.auth?.organisation(named))) {
+    throw new FieldproofError('organisation_unknown', `no organisation ${named}`);
+  }
+  return named ?? null;
+}
+
+/** Registration of edges and devices (admin token required); reads of the registry. */
+export async function registryRoutes(app: FastifyInstance, context: CloudContext) {
   const { store } = context;
   const db = storeKysely<CloudDatabase>(store);
+  const auth = () => {
+    if (!context.auth) throw new Error('invariant violated: registry routes need the auth store (installAuth)');
+    return context.auth;
+  };
   app.post(
     '/v1/edges',
     {
@@ -75,8 +115,8 @@ export async function registryRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = EdgeBody.parse(request.body);
+      const owner = await ownerOf(context, request, body.organisationId);
       const publicKey = fromBase64(body.publicKey);
       if (!publicKey)
         return reply.code(400).send({ error: { code: 'request_invalid', message: 'publicKey is not base64' } });
@@ -90,6 +130,12 @@ export async function registryRoutes(
           },
         });
       }
+      const owners = await auth().edgeOwners();
+      const currentOwner = owners.get(body.edgeId) ?? null;
+      if (!created && currentOwner !== null && currentOwner !== owner && owner !== null) {
+        throw new FieldproofError('organisation_forbidden', `edge ${body.edgeId} belongs to another organisation`);
+      }
+      if (owner !== null && currentOwner !== owner) await auth().assignEdge(body.edgeId, owner);
       if (created) {
         await identityStoreOf(store).recordRegistration('edge', body.edgeId, 'active', {
           reason: 'registered',
@@ -97,7 +143,7 @@ export async function registryRoutes(
           nowMs: context.clock(),
         });
       }
-      context.log.info({ edgeId: body.edgeId, created }, 'edge registered');
+      context.log.info({ edgeId: body.edgeId, created, organisationId: owner }, 'edge registered');
       return reply.code(created ? 201 : 200).send({ edgeId: body.edgeId, created });
     },
   );
@@ -115,13 +161,21 @@ export async function registryRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = DeviceBody.parse(request.body);
+      const principal = requirePermission(request, 'registry:write');
+      const owner = await ownerOf(context, request, body.organisationId);
       const edge = await store.edge(body.edgeId);
       if (!edge) {
         return reply
           .code(400)
           .send({ error: { code: 'edge_unknown', message: `edge ${body.edgeId} is not registered` } });
+      }
+      // An enterprise attaches devices to its own edges only; a site must be the device's organisation's.
+      if (principal.role !== 'platform_admin' && (await auth().edgeOwners()).get(body.edgeId) !== owner) {
+        throw new FieldproofError('organisation_forbidden', `edge ${body.edgeId} belongs to another organisation`);
+      }
+      if (body.siteId !== undefined && (await auth().site(body.siteId))?.organisation_id !== (owner ?? undefined)) {
+        throw new FieldproofError('organisation_forbidden', `site ${body.siteId} is not the device organisation's`);
       }
       const attestation = body.attestation ?? 'device-signed';
       // A keyless device keeps the NOT NULL columns with its edge's algorithm and an empty key.
@@ -150,6 +204,13 @@ export async function registryRoutes(
           error: { code: 'request_invalid', message: `device ${body.deviceId} is registered with another key or edge` },
         });
       }
+      const current = (await auth().deviceOwners([body.deviceId])).get(body.deviceId);
+      if (!created && principal.role !== 'platform_admin' && current?.organisationId !== owner) {
+        throw new FieldproofError('organisation_forbidden', `device ${body.deviceId} belongs to another organisation`);
+      }
+      if (owner !== null && (current?.organisationId !== owner || (body.siteId ?? null) !== current?.siteId)) {
+        await auth().assignDevice(body.deviceId, owner, body.siteId ?? null);
+      }
       // A device starts active unless the body asks otherwise, so registering and sending keeps working.
       const status = body.activate === false ? 'registered' : 'active';
       if (created) {
@@ -159,7 +220,10 @@ export async function registryRoutes(
           nowMs: context.clock(),
         });
       }
-      context.log.info({ deviceId: body.deviceId, edgeId: body.edgeId, created, status }, 'device registered');
+      context.log.info(
+        { deviceId: body.deviceId, edgeId: body.edgeId, created, status, organisationId: owner },
+        'device registered',
+      );
       return reply.code(created ? 201 : 200).send({ deviceId: body.deviceId, created });
     },
   );
@@ -185,19 +249,34 @@ export async function registryRoutes(
         .orderBy('device_id')
         .limit(query.limit + 1);
       if (after !== undefined) select = select.where('device_id', '>', after);
-      return toPage(
+      // The page is cut before the caller's scope filters it (docs/access-control.md): a page may
+      // hold fewer than `limit` devices, and the cursor still moves on.
+      const page = toPage(
         await select.execute(),
         query.limit,
         (row) => [row.device_id],
-        (row) => ({
+        (row) => row,
+      );
+      const visible = await deviceAccessOf(context).filter(
+        request,
+        page.items,
+        (row) => ({ deviceId: row.device_id }),
+        'devices',
+      );
+      const owners = await auth().deviceOwners(visible.map((row) => row.device_id));
+      return {
+        ...page,
+        items: visible.map((row) => ({
           deviceId: row.device_id,
           alg: row.alg,
           publicKey: row.attestation === 'edge-attested' ? null : Buffer.from(row.public_key).toString('base64'),
           edgeId: row.edge_id,
           lastSeq: row.last_seq,
           attestation: row.attestation,
-        }),
-      );
+          organisationId: owners.get(row.device_id)?.organisationId ?? null,
+          siteId: owners.get(row.device_id)?.siteId ?? null,
+        })),
+      };
     },
   );
   app.get(
@@ -224,12 +303,15 @@ export async function registryRoutes(
       if (after !== undefined) select = select.where('edge_id', '>', after);
       // Health from the edges' heartbeats (docs/edge-operations.md), when edge operations run.
       const heartbeats = (await context.edgeOperations?.latestHeartbeats()) ?? new Map();
-      return toPage(
+      const visible = await deviceAccessOf(context).visibleEdges(request);
+      const owners = await auth().edgeOwners();
+      const page = toPage(
         await select.execute(),
         query.limit,
         (row) => [row.edge_id],
         (row) => ({
           edgeId: row.edge_id,
+          organisationId: owners.get(row.edge_id) ?? null,
           alg: row.alg,
           publicKey: Buffer.from(row.public_key).toString('base64'),
           lastBatchSeq: row.last_batch_seq,
@@ -238,6 +320,7 @@ export async function registryRoutes(
           ),
         }),
       );
+      return { ...page, items: page.items.filter((item) => visible === undefined || visible.has(item.edgeId)) };
     },
   );
 }

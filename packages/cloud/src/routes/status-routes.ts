@@ -2,6 +2,7 @@ import { formatPrometheusText } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { decodePageCursor, pageQueryFields, pageSchema, toPage } from '../api/page-cursor.ts';
+import { deviceAccessOf } from '../auth/device-access.ts';
 import type { CloudContext } from '../context.ts';
 import { findFinalCheckpoint } from '../log/find-final-checkpoint.ts';
 import { eventMetricFamilies } from './event-routes.ts';
@@ -150,7 +151,9 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
       const query = QuarantineQuery.parse(request.query);
       const after = query.cursor === undefined ? 0 : (decodePageCursor(query.cursor, ['number'])?.[0] as number);
       const rows = await store.quarantineList(after, query.limit + 1);
-      return toPage(
+      // Quarantined inputs are operations data: an enterprise sees its own edges' rejects only.
+      const edges = await deviceAccessOf(context).visibleEdges(request);
+      const page = toPage(
         rows,
         query.limit,
         (row) => [row.id],
@@ -165,6 +168,10 @@ export async function statusRoutes(app: FastifyInstance, context: CloudContext):
           payloadBase64: row.payload.toString('base64'),
         }),
       );
+      return {
+        ...page,
+        items: page.items.filter((item) => edges === undefined || (item.edgeId !== null && edges.has(item.edgeId))),
+      };
     },
   );
 }

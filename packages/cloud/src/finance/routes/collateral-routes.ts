@@ -64,13 +64,9 @@ const EventsBodySchema = z.object({ events: z.array(z.unknown()).min(1).max(1_00
 /**
  * Collateral: POST /v1/finance/collateral/lots (pledge), GET …/lots/:lotId,
  * POST …/lots/:lotId/release-orders, POST /v1/finance/prices (JSON or CSV),
- * POST /v1/finance/stock-movements (accepted derived events). Admin token on every call.
+ * POST /v1/finance/stock-movements (accepted derived events). Permissions: auth/route-permissions.ts.
  */
-export async function collateralRoutes(
-  app: FastifyInstance,
-  services: FinanceServices,
-  requireAdmin: (authorization: string | undefined) => void,
-): Promise<void> {
+export async function collateralRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
   app.post(
     '/v1/finance/collateral/lots',
     {
@@ -85,7 +81,6 @@ export async function collateralRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = PledgeBodySchema.parse(request.body);
       const { loanAmountMinor, actorId, inputs, quantityGrams, ...lot } = body;
       const result = await pledgeLot(services, {
@@ -110,7 +105,6 @@ export async function collateralRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const lot = await services.collateral.getLot(request.params.lotId);
       if (!lot) {
         return reply
@@ -134,7 +128,6 @@ export async function collateralRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = ReleaseBodySchema.parse(request.body);
       const result = await orderRelease(services, {
         ...body,
@@ -158,7 +151,6 @@ export async function collateralRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = PricesBodySchema.parse(request.body);
       const result = await recordPrices(
         services,
@@ -180,7 +172,6 @@ export async function collateralRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       return jsonSafe({ prices: services.prices.slice(-500) });
     },
   );
@@ -198,7 +189,6 @@ export async function collateralRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const body = EventsBodySchema.parse(request.body);
       return applyStockMovementEvents(services, { events: body.events as never });
     },

@@ -89,13 +89,9 @@ const RepayBodySchema = z.object({ repaymentId: idSchema, amountMinor: minorSche
 /**
  * Credit and loans: POST /v1/finance/credit/scores (score with reasons, a limit, a logged decision),
  * POST /v1/finance/loans (apply), POST …/:loanId/assess, …/approve (maker ≠ checker),
- * …/disburse, …/repayments, GET …/:loanId (the loan and its journal entries). Admin token.
+ * …/disburse, …/repayments, GET …/:loanId (the loan and its journal entries). Permissions: auth/route-permissions.ts.
  */
-export async function loanRoutes(
-  app: FastifyInstance,
-  services: FinanceServices,
-  requireAdmin: (authorization: string | undefined) => void,
-): Promise<void> {
+export async function loanRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
   app.post(
     '/v1/finance/credit/scores',
     {
@@ -110,7 +106,6 @@ export async function loanRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = ScoreBodySchema.parse(request.body);
       const { iot, ...rest } = body;
       const result = await scoreCredit(services, {
@@ -138,7 +133,6 @@ export async function loanRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = ApplyBodySchema.parse(request.body);
       const result = await applyLoan(services, { ...body, principalMinor: BigInt(body.principalMinor) });
       return reply.code(result.status === 'created' ? 201 : 200).send(jsonSafe(result));
@@ -157,7 +151,6 @@ export async function loanRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const view = await getLoanView(services, request.params.loanId);
       if (!view)
         return reply.code(404).send({ error: { code: 'loan_not_found', message: `no loan ${request.params.loanId}` } });
@@ -178,7 +171,6 @@ export async function loanRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const body = AssessBodySchema.parse(request.body);
       return jsonSafe(await assessLoanStep(services, { loanId: request.params.loanId, ...body }));
     },
@@ -197,7 +189,6 @@ export async function loanRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const body = ApproveBodySchema.parse(request.body);
       return jsonSafe(await approveLoanStep(services, { loanId: request.params.loanId, ...body }));
     },
@@ -216,7 +207,6 @@ export async function loanRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const body = DisburseBodySchema.parse(request.body);
       return jsonSafe(await disburseLoanStep(services, { loanId: request.params.loanId, ...body }));
     },
@@ -235,7 +225,6 @@ export async function loanRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = RepayBodySchema.parse(request.body);
       const result = await repayLoanStep(services, {
         loanId: request.params.loanId,

@@ -19,13 +19,9 @@ const FindingsQuerySchema = z
 /**
  * Parties and flows: POST /v1/finance/parties, POST /v1/finance/relationships, GET
  * /v1/finance/parties (nodes and edges), POST /v1/finance/flows/:recordType (CSV or JSON, per-row
- * errors), GET /v1/finance/findings (reconciliation, circular trades, related parties). Admin token.
+ * errors), GET /v1/finance/findings (reconciliation, circular trades, related parties). Permissions: auth/route-permissions.ts.
  */
-export async function partyFlowRoutes(
-  app: FastifyInstance,
-  services: FinanceServices,
-  requireAdmin: (authorization: string | undefined) => void,
-): Promise<void> {
+export async function partyFlowRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
   app.post(
     '/v1/finance/parties',
     {
@@ -40,7 +36,6 @@ export async function partyFlowRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const party = PartySchema.parse(request.body);
       await services.parties.putParty(party);
       return reply.code(201).send(party);
@@ -60,7 +55,6 @@ export async function partyFlowRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const relationship = RelationshipSchema.parse(request.body);
       const known = new Set((await services.parties.listParties()).map((party) => party.partyId));
       for (const end of [relationship.fromPartyId, relationship.toPartyId]) {
@@ -85,7 +79,6 @@ export async function partyFlowRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       return {
         parties: await services.parties.listParties(),
         relationships: await services.parties.listRelationships(),
@@ -106,7 +99,6 @@ export async function partyFlowRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const recordType = RecordTypeSchema.parse(request.params.recordType) as (typeof flowRecordTypes)[number];
       const body = FlowImportBodySchema.parse(request.body);
       const result = await importFlowRecords(
@@ -130,7 +122,6 @@ export async function partyFlowRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const query = FindingsQuerySchema.parse(request.query);
       return jsonSafe(
         await findFinanceFindings(services, {

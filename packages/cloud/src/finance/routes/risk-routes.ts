@@ -4,13 +4,9 @@ import type { RiskSweeper } from '../workers/risk-sweeper.ts';
 
 /**
  * Risk: POST /v1/finance/risk/sweep (sweep now, answer what it found); the alerts it raises are
- * served by /v1/alerts. Admin token.
+ * served by /v1/alerts. Permissions: auth/route-permissions.ts.
  */
-export async function riskRoutes(
-  app: FastifyInstance,
-  sweeper: RiskSweeper,
-  requireAdmin: (authorization: string | undefined) => void,
-): Promise<void> {
+export async function riskRoutes(app: FastifyInstance, sweeper: RiskSweeper): Promise<void> {
   app.post(
     '/v1/finance/risk/sweep',
     {
@@ -24,7 +20,6 @@ export async function riskRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       return sweeper.runOnce();
     },
   );

@@ -40,13 +40,9 @@ const DeliveriesQuerySchema = z
 
 /**
  * Webhooks: POST /v1/webhooks (subscribe; the secret is returned only here), GET /v1/webhooks,
- * DELETE /v1/webhooks/:id, GET /v1/webhooks/deliveries (the delivery log). Admin token.
+ * DELETE /v1/webhooks/:id, GET /v1/webhooks/deliveries (the delivery log). Permissions: auth/route-permissions.ts.
  */
-export async function webhookRoutes(
-  app: FastifyInstance,
-  services: FinanceServices,
-  requireAdmin: (authorization: string | undefined) => void,
-): Promise<void> {
+export async function webhookRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
   app.post(
     '/v1/webhooks',
     {
@@ -61,7 +57,6 @@ export async function webhookRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       const body = SubscriptionBodySchema.parse(request.body);
       if ((await services.webhooks.listSubscriptions()).length >= webhookSubscriptionsMax) {
         return reply.code(409).send({
@@ -101,7 +96,6 @@ export async function webhookRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const query = SubscriptionsQuerySchema.parse(request.query);
       const after = query.cursor === undefined ? undefined : String(decodePageCursor(query.cursor, ['string'])?.[0]);
       // At most webhookSubscriptionsMax active ones, so the list is read whole and cut here.
@@ -130,7 +124,6 @@ export async function webhookRoutes(
       },
     },
     async (request, reply) => {
-      requireAdmin(request.headers.authorization);
       if (!(await services.webhooks.deactivateSubscription(request.params.id))) {
         return reply.code(404).send({ error: { code: 'not_found', message: `no subscription ${request.params.id}` } });
       }
@@ -151,7 +144,6 @@ export async function webhookRoutes(
       },
     },
     async (request) => {
-      requireAdmin(request.headers.authorization);
       const query = DeliveriesQuerySchema.parse(request.query);
       const position = query.cursor === undefined ? undefined : decodePageCursor(query.cursor, ['number', 'string']);
       const rows = await services.webhooks.listDeliveries({
