@@ -1,5 +1,6 @@
 import { FieldproofError, utf8 } from '@fieldproof/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { JsonObjectSchema } from '../api/openapi-schemas.ts';
 import type { DirectFrameResult } from './accept-direct-frame.ts';
 import type { AcceptDirectFrames, DirectTransport } from './direct-transport.ts';
 
@@ -31,43 +32,57 @@ export async function startHttpsTransport(
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
-    scope.post('/v1/ingest/frames', async (request, reply) => {
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const source = request.ip;
-      const trimmed = raw.toString('utf8').trimStart();
-      if (!trimmed.startsWith('[')) {
-        const [result] = (await accept({ frames: [{ bytes: raw }], transport: 'https', source })).results;
-        return sendOne(reply, result as DirectFrameResult);
-      }
-      let elements: unknown[];
-      try {
-        elements = JSON.parse(trimmed) as unknown[];
-      } catch {
-        // Quarantined through the verify step like any unreadable frame.
-        const [result] = (await accept({ frames: [{ bytes: raw }], transport: 'https', source })).results;
-        return sendOne(reply, result as DirectFrameResult);
-      }
-      if (elements.length === 0 || elements.length > directFramesMax) {
-        throw new FieldproofError(
-          elements.length === 0 ? 'request_invalid' : 'direct_frames_too_many',
-          `an upload holds 1 to directFramesMax ${directFramesMax} frames; this one holds ${elements.length}`,
-          { directFramesMax },
-        );
-      }
-      const frames = elements.map((element) => ({ bytes: utf8(JSON.stringify(element)) }));
-      const { results } = await accept({ frames, transport: 'https', source });
-      const rejected = results.filter((result) => !result.ok);
-      const status = rejected.length === 0 ? 202 : rejected.some((result) => result.status === 503) ? 503 : 422;
-      return reply.code(status).send({
-        accepted: results.length - rejected.length,
-        rejected: rejected.length,
-        results: results.map((result) =>
-          result.ok
-            ? { ok: true, id: result.id, deviceId: result.deviceId, seq: result.seq }
-            : { ok: false, code: result.code, message: result.message },
-        ),
-      });
-    });
+    scope.post(
+      '/v1/ingest/frames',
+      {
+        config: {
+          openapi: {
+            operationId: 'ingestFrames',
+            summary: 'Direct ingest: one signed frame or an array, verified and logged by the cloud.',
+            tags: ['ingest'],
+            auth: 'none',
+            responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+          },
+        },
+      },
+      async (request, reply) => {
+        const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const source = request.ip;
+        const trimmed = raw.toString('utf8').trimStart();
+        if (!trimmed.startsWith('[')) {
+          const [result] = (await accept({ frames: [{ bytes: raw }], transport: 'https', source })).results;
+          return sendOne(reply, result as DirectFrameResult);
+        }
+        let elements: unknown[];
+        try {
+          elements = JSON.parse(trimmed) as unknown[];
+        } catch {
+          // Quarantined through the verify step like any unreadable frame.
+          const [result] = (await accept({ frames: [{ bytes: raw }], transport: 'https', source })).results;
+          return sendOne(reply, result as DirectFrameResult);
+        }
+        if (elements.length === 0 || elements.length > directFramesMax) {
+          throw new FieldproofError(
+            elements.length === 0 ? 'request_invalid' : 'direct_frames_too_many',
+            `an upload holds 1 to directFramesMax ${directFramesMax} frames; this one holds ${elements.length}`,
+            { directFramesMax },
+          );
+        }
+        const frames = elements.map((element) => ({ bytes: utf8(JSON.stringify(element)) }));
+        const { results } = await accept({ frames, transport: 'https', source });
+        const rejected = results.filter((result) => !result.ok);
+        const status = rejected.length === 0 ? 202 : rejected.some((result) => result.status === 503) ? 503 : 422;
+        return reply.code(status).send({
+          accepted: results.length - rejected.length,
+          rejected: rejected.length,
+          results: results.map((result) =>
+            result.ok
+              ? { ok: true, id: result.id, deviceId: result.deviceId, seq: result.seq }
+              : { ok: false, code: result.code, message: result.message },
+          ),
+        });
+      },
+    );
   });
   return { name: 'https', stop: async () => {} };
 }

@@ -1,6 +1,7 @@
 import { IdSchema } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { JsonObjectSchema } from '../api/openapi-schemas.ts';
 import type { AuthDeps } from '../auth/auth-deps.ts';
 import type { AccessLogRow, ConsentRow } from '../auth/auth-store.ts';
 import { consentIsLive } from '../auth/device-read-scope.ts';
@@ -71,55 +72,108 @@ const accessView = (row: AccessLogRow) => ({
 /** Consents (grant, revoke, list) and the access log of reads of the caller's data. */
 export async function consentRoutes(app: FastifyInstance, deps: AuthDeps): Promise<void> {
   const { auth } = deps;
-  app.post('/v1/consents', async (request, reply) => {
-    const principal = requirePermission(request, 'consents:grant');
-    const body = ConsentBody.parse(request.body);
-    const granted = await grantConsent(deps, {
-      principal,
-      bankId: body.bankId,
-      fromMs: body.fromMs,
-      toMs: body.toMs,
-      ...(body.organisationId === undefined ? {} : { organisationId: body.organisationId }),
-      ...(body.siteIds === undefined ? {} : { siteIds: body.siteIds }),
-      ...(body.deviceIds === undefined ? {} : { deviceIds: body.deviceIds }),
-      ...(body.dataKinds === undefined ? {} : { dataKinds: body.dataKinds }),
-      ...(body.expiresAtMs === undefined ? {} : { expiresAtMs: body.expiresAtMs }),
-    });
-    return reply.code(201).send({
-      consent: consentView(granted.row, deps.clock()),
-      decisionId: granted.decisionId,
-      logIndex: granted.logIndex,
-    });
-  });
-  app.post('/v1/consents/:id/revoke', async (request) => {
-    const principal = requirePermission(request, 'consents:grant');
-    const { id } = ConsentParams.parse(request.params);
-    const revoked = await revokeConsent(deps, { principal, consentId: id });
-    return {
-      consent: consentView(revoked.row, deps.clock()),
-      decisionId: revoked.decisionId,
-      logIndex: revoked.logIndex,
-    };
-  });
-  app.get('/v1/consents', async (request) => {
-    const principal = requirePermission(request, 'consents:read');
-    // A bank sees the grants made to it; an enterprise the grants it made; the platform admin all.
-    const bankSide = principal.role === 'bank_officer' || principal.role === 'bank_auditor';
-    const side = principal.role === 'platform_admin' ? 'all' : bankSide ? 'bank' : 'grantor';
-    const nowMs = deps.clock();
-    return { items: (await auth.consents(side, principal.organisationId)).map((row) => consentView(row, nowMs)) };
-  });
-  app.get('/v1/access-log', async (request) => {
-    const principal = requirePermission(request, 'access-log:read');
-    const query = AccessLogQuery.parse(request.query);
-    const rows = await auth.accessLog(
-      principal.role === 'platform_admin' ? undefined : principal.organisationId,
-      query.limit,
-      query.before,
-    );
-    return {
-      items: rows.map(accessView),
-      next: rows.length === query.limit ? (rows[rows.length - 1]?.id ?? null) : null,
-    };
-  });
+  app.post(
+    '/v1/consents',
+    {
+      config: {
+        openapi: {
+          operationId: 'grantConsent',
+          summary: 'An enterprise grants a bank access to a scope of its data (a log leaf).',
+          tags: ['consent'],
+          body: ConsentBody,
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePermission(request, 'consents:grant');
+      const body = ConsentBody.parse(request.body);
+      const granted = await grantConsent(deps, {
+        principal,
+        bankId: body.bankId,
+        fromMs: body.fromMs,
+        toMs: body.toMs,
+        ...(body.organisationId === undefined ? {} : { organisationId: body.organisationId }),
+        ...(body.siteIds === undefined ? {} : { siteIds: body.siteIds }),
+        ...(body.deviceIds === undefined ? {} : { deviceIds: body.deviceIds }),
+        ...(body.dataKinds === undefined ? {} : { dataKinds: body.dataKinds }),
+        ...(body.expiresAtMs === undefined ? {} : { expiresAtMs: body.expiresAtMs }),
+      });
+      return reply.code(201).send({
+        consent: consentView(granted.row, deps.clock()),
+        decisionId: granted.decisionId,
+        logIndex: granted.logIndex,
+      });
+    },
+  );
+  app.post(
+    '/v1/consents/:id/revoke',
+    {
+      config: {
+        openapi: {
+          operationId: 'revokeConsent',
+          summary: 'Revoke a consent; the bank loses access at once (a log leaf).',
+          tags: ['consent'],
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      const principal = requirePermission(request, 'consents:grant');
+      const { id } = ConsentParams.parse(request.params);
+      const revoked = await revokeConsent(deps, { principal, consentId: id });
+      return {
+        consent: consentView(revoked.row, deps.clock()),
+        decisionId: revoked.decisionId,
+        logIndex: revoked.logIndex,
+      };
+    },
+  );
+  app.get(
+    '/v1/consents',
+    {
+      config: {
+        openapi: {
+          operationId: 'listConsents',
+          summary: 'Consents the caller granted or received.',
+          tags: ['consent'],
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      const principal = requirePermission(request, 'consents:read');
+      // A bank sees the grants made to it; an enterprise the grants it made; the platform admin all.
+      const bankSide = principal.role === 'bank_officer' || principal.role === 'bank_auditor';
+      const side = principal.role === 'platform_admin' ? 'all' : bankSide ? 'bank' : 'grantor';
+      const nowMs = deps.clock();
+      return { items: (await auth.consents(side, principal.organisationId)).map((row) => consentView(row, nowMs)) };
+    },
+  );
+  app.get(
+    '/v1/access-log',
+    {
+      config: {
+        openapi: {
+          operationId: 'listAccessLog',
+          summary: "Who read the caller's organisation's data, and what was refused.",
+          tags: ['consent'],
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      const principal = requirePermission(request, 'access-log:read');
+      const query = AccessLogQuery.parse(request.query);
+      const rows = await auth.accessLog(
+        principal.role === 'platform_admin' ? undefined : principal.organisationId,
+        query.limit,
+        query.before,
+      );
+      return {
+        items: rows.map(accessView),
+        next: rows.length === query.limit ? (rows[rows.length - 1]?.id ?? null) : null,
+      };
+    },
+  );
 }

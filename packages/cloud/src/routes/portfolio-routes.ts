@@ -9,6 +9,7 @@ import {
 import { FieldproofError } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { JsonObjectSchema } from '../api/openapi-schemas.ts';
 import { deviceAccessOf } from '../auth/device-access.ts';
 import type { RequireReader } from '../auth/require-reader.ts';
 import type { CloudContext } from '../context.ts';
@@ -126,147 +127,212 @@ export async function portfolioRoutes(
   services: FinanceServices,
   requireReader: RequireReader,
 ): Promise<void> {
-  app.get('/v1/portfolio', async (request) => {
-    requireReader(request);
-    const loans = await listLoans(services);
-    const lots = valueLots(services, await listLots(services), loans);
-    const live = loans.filter((loan) => loan.state === 'disbursed');
-    const unresolved: Alert[] = [];
-    for (const state of ['open', 'acknowledged'] as const) {
-      unresolved.push(...(await context.alerts.list({ state, limit: portfolioAlertsMax })).alerts);
-    }
-    const alertsBySeverity = { low: 0, medium: 0, high: 0, critical: 0 };
-    for (const alert of unresolved) alertsBySeverity[alert.severity] += 1;
-    const checkpoint = await context.store.latestCheckpoint();
-    return jsonSafe({
-      currency: loans[0]?.currency ?? 'CNY',
-      loanCount: loans.length,
-      exposureByProduct: sumBy(live, (loan) => loan.product, outstandingPrincipalMinor),
-      exposureByBorrower: sumBy(live, (loan) => loan.borrowerId, outstandingPrincipalMinor),
-      lots: lots.map((valued) => ({
-        lotId: valued.lot.lotId,
-        siteId: valued.lot.siteId,
-        pledgorId: valued.lot.pledgorId,
-        loanId: valued.loanId,
-        ltvBasisPoints: valued.valuation?.ltvBasisPoints ?? null,
-        line: valued.valuation?.line ?? null,
-      })),
-      alertsBySeverity,
-      log: {
-        size: context.sequencer.size,
-        checkpointSize: checkpoint?.size ?? 0,
-        witnesses: await Promise.all(
-          context.config.witnesses.map(async (witness) => ({
-            name: witness.name,
-            cosignedSize: await context.cosignatures.witnessSize(witness.name),
-          })),
-        ),
-        witnessThreshold: context.config.witnessThreshold,
-      },
-      anchor: context.anchors
-        ? { chainId: context.anchors.chainId, anchoredSize: await context.anchors.store.lastSettledSize() }
-        : null,
-    });
-  });
-
-  app.get('/v1/finance/loans', async (request) => {
-    requireReader(request);
-    return jsonSafe({ items: await listLoans(services) });
-  });
-
-  app.get('/v1/finance/lots', async (request) => {
-    requireReader(request);
-    const loans = await listLoans(services);
-    return jsonSafe({ items: valueLots(services, await listLots(services), loans) });
-  });
-
-  app.get('/v1/borrowers/:id', async (request) => {
-    requireReader(request);
-    const { id } = IdParams.parse(request.params);
-    const party = (await services.parties.listParties()).find((each) => each.partyId === id);
-    if (!party) throw new FieldproofError('not_found', `no borrower ${id}`);
-    const allLoans = await listLoans(services);
-    const loans = allLoans.filter((loan) => loan.borrowerId === id);
-    const lots = valueLots(
-      services,
-      (await listLots(services)).filter((lot) => lot.pledgorId === id),
-      allLoans,
-    );
-    const deviceIds = [...new Set(lots.flatMap((valued) => valued.lot.monitoringDeviceIds))];
-    const subjects = new Set<string>([
-      id,
-      ...loans.map((loan) => loan.loanId),
-      ...lots.map((valued) => valued.lot.lotId),
-      ...deviceIds,
-    ]);
-    const alerts = (await context.alerts.list({ limit: portfolioAlertsMax })).alerts.filter(
-      (alert) => subjects.has(alert.subjectId) || alert.organisationId === id,
-    );
-    const timeline: { flow: string; recordType: string; recordId: string; atMs: number }[] = [];
-    for (const recordType of flowRecordTypes) {
-      const records = await services.flows.list(recordType, { organisationId: id });
-      for (const record of records) {
-        const fields = record as unknown as Record<string, unknown>;
-        const idField = Object.keys(fields).find((key) => key.endsWith('Id') && !key.includes('Organisation'));
-        const atMs = ['issuedAtMs', 'signedAtMs', 'windowStartMs', 'receivedAtMs', 'atMs', 'paidAtMs']
-          .map((key) => fields[key])
-          .find((value): value is number => typeof value === 'number');
-        if (atMs === undefined) continue;
-        timeline.push({
-          flow: flowOfRecordType[recordType] ?? 'commercial',
-          recordType,
-          recordId: String(idField ? fields[idField] : ''),
-          atMs,
-        });
-      }
-    }
-    for (const deviceId of deviceIds) {
-      for (const frame of await context.store.recentFrames(timelineFramesPerDeviceMax, deviceId)) {
-        timeline.push({ flow: 'information', recordType: 'frame', recordId: frame.id, atMs: frame.device_time_ms });
-      }
-    }
-    timeline.sort((a, b) => a.atMs - b.atMs);
-    const findings = await findFinanceFindings(services, { organisationId: id });
-    // A preview on what the platform knows; an officer's scored decision is POST /v1/finance/credit/scores.
-    const credit = scoreBorrower(
-      { scorecard: defaultScorecard },
-      {
-        borrowerId: id,
-        features: {
-          yearsOperating: null,
-          overdueCount24Months: null,
-          relatedPartyFindings: findings.relatedParties.length,
-          electricityIndex: null,
-          operatingRateBasisPoints: null,
-          stockTurnoverHundredths: null,
-          outputTrendBasisPoints: null,
-          onTimeDeliveryBasisPoints: null,
-          fourFlowConsistencyBasisPoints: null,
+  app.get(
+    '/v1/portfolio',
+    {
+      config: {
+        openapi: {
+          operationId: 'getPortfolio',
+          summary: 'Exposure by product and borrower, LTV spread, alerts, anchor and witness status.',
+          tags: ['console'],
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
         },
       },
-    );
-    return jsonSafe({ party, loans, lots, deviceIds, alerts, timeline, findings, credit });
-  });
-
-  app.get('/v1/devices/:id/readings', async (request) => {
-    requireReader(request);
-    const { id } = IdParams.parse(request.params);
-    const { limit } = ReadingsQuery.parse(request.query);
-    // Device data: the caller's organisation or a consent must cover it (docs/access-control.md).
-    await deviceAccessOf(context).authorize(request, id, {}, `device:${id}/readings`);
-    const items = [];
-    for (const row of await context.store.recentFrames(limit, id)) {
-      const frame = await context.store.frame(row.id);
-      if (!frame) continue;
-      // The stored body is the signed frame: the readings sit in its `frame`.
-      const body = JSON.parse(frame.body) as { frame?: { readings?: unknown } };
-      items.push({
-        frameId: row.id,
-        seq: row.seq,
-        deviceTimeMs: row.device_time_ms,
-        readings: body.frame?.readings ?? [],
+    },
+    async (request) => {
+      requireReader(request);
+      const loans = await listLoans(services);
+      const lots = valueLots(services, await listLots(services), loans);
+      const live = loans.filter((loan) => loan.state === 'disbursed');
+      const unresolved: Alert[] = [];
+      for (const state of ['open', 'acknowledged'] as const) {
+        unresolved.push(...(await context.alerts.list({ state, limit: portfolioAlertsMax })).alerts);
+      }
+      const alertsBySeverity = { low: 0, medium: 0, high: 0, critical: 0 };
+      for (const alert of unresolved) alertsBySeverity[alert.severity] += 1;
+      const checkpoint = await context.store.latestCheckpoint();
+      return jsonSafe({
+        currency: loans[0]?.currency ?? 'CNY',
+        loanCount: loans.length,
+        exposureByProduct: sumBy(live, (loan) => loan.product, outstandingPrincipalMinor),
+        exposureByBorrower: sumBy(live, (loan) => loan.borrowerId, outstandingPrincipalMinor),
+        lots: lots.map((valued) => ({
+          lotId: valued.lot.lotId,
+          siteId: valued.lot.siteId,
+          pledgorId: valued.lot.pledgorId,
+          loanId: valued.loanId,
+          ltvBasisPoints: valued.valuation?.ltvBasisPoints ?? null,
+          line: valued.valuation?.line ?? null,
+        })),
+        alertsBySeverity,
+        log: {
+          size: context.sequencer.size,
+          checkpointSize: checkpoint?.size ?? 0,
+          witnesses: await Promise.all(
+            context.config.witnesses.map(async (witness) => ({
+              name: witness.name,
+              cosignedSize: await context.cosignatures.witnessSize(witness.name),
+            })),
+          ),
+          witnessThreshold: context.config.witnessThreshold,
+        },
+        anchor: context.anchors
+          ? { chainId: context.anchors.chainId, anchoredSize: await context.anchors.store.lastSettledSize() }
+          : null,
       });
-    }
-    return { items: items.reverse() };
-  });
+    },
+  );
+
+  app.get(
+    '/v1/finance/loans',
+    {
+      config: {
+        openapi: {
+          operationId: 'listLoans',
+          summary: 'Loans with their state and balances.',
+          tags: ['loans'],
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireReader(request);
+      return jsonSafe({ items: await listLoans(services) });
+    },
+  );
+
+  app.get(
+    '/v1/finance/lots',
+    {
+      config: {
+        openapi: {
+          operationId: 'listLots',
+          summary: 'Pledged lots with measured stock and LTV.',
+          tags: ['collateral'],
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireReader(request);
+      const loans = await listLoans(services);
+      return jsonSafe({ items: valueLots(services, await listLots(services), loans) });
+    },
+  );
+
+  app.get(
+    '/v1/borrowers/:id',
+    {
+      config: {
+        openapi: {
+          operationId: 'getBorrower',
+          summary: 'Borrower 360: credit dimensions, four flows, IoT features, findings.',
+          tags: ['console'],
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireReader(request);
+      const { id } = IdParams.parse(request.params);
+      const party = (await services.parties.listParties()).find((each) => each.partyId === id);
+      if (!party) throw new FieldproofError('not_found', `no borrower ${id}`);
+      const allLoans = await listLoans(services);
+      const loans = allLoans.filter((loan) => loan.borrowerId === id);
+      const lots = valueLots(
+        services,
+        (await listLots(services)).filter((lot) => lot.pledgorId === id),
+        allLoans,
+      );
+      const deviceIds = [...new Set(lots.flatMap((valued) => valued.lot.monitoringDeviceIds))];
+      const subjects = new Set<string>([
+        id,
+        ...loans.map((loan) => loan.loanId),
+        ...lots.map((valued) => valued.lot.lotId),
+        ...deviceIds,
+      ]);
+      const alerts = (await context.alerts.list({ limit: portfolioAlertsMax })).alerts.filter(
+        (alert) => subjects.has(alert.subjectId) || alert.organisationId === id,
+      );
+      const timeline: { flow: string; recordType: string; recordId: string; atMs: number }[] = [];
+      for (const recordType of flowRecordTypes) {
+        const records = await services.flows.list(recordType, { organisationId: id });
+        for (const record of records) {
+          const fields = record as unknown as Record<string, unknown>;
+          const idField = Object.keys(fields).find((key) => key.endsWith('Id') && !key.includes('Organisation'));
+          const atMs = ['issuedAtMs', 'signedAtMs', 'windowStartMs', 'receivedAtMs', 'atMs', 'paidAtMs']
+            .map((key) => fields[key])
+            .find((value): value is number => typeof value === 'number');
+          if (atMs === undefined) continue;
+          timeline.push({
+            flow: flowOfRecordType[recordType] ?? 'commercial',
+            recordType,
+            recordId: String(idField ? fields[idField] : ''),
+            atMs,
+          });
+        }
+      }
+      for (const deviceId of deviceIds) {
+        for (const frame of await context.store.recentFrames(timelineFramesPerDeviceMax, deviceId)) {
+          timeline.push({ flow: 'information', recordType: 'frame', recordId: frame.id, atMs: frame.device_time_ms });
+        }
+      }
+      timeline.sort((a, b) => a.atMs - b.atMs);
+      const findings = await findFinanceFindings(services, { organisationId: id });
+      // A preview on what the platform knows; an officer's scored decision is POST /v1/finance/credit/scores.
+      const credit = scoreBorrower(
+        { scorecard: defaultScorecard },
+        {
+          borrowerId: id,
+          features: {
+            yearsOperating: null,
+            overdueCount24Months: null,
+            relatedPartyFindings: findings.relatedParties.length,
+            electricityIndex: null,
+            operatingRateBasisPoints: null,
+            stockTurnoverHundredths: null,
+            outputTrendBasisPoints: null,
+            onTimeDeliveryBasisPoints: null,
+            fourFlowConsistencyBasisPoints: null,
+          },
+        },
+      );
+      return jsonSafe({ party, loans, lots, deviceIds, alerts, timeline, findings, credit });
+    },
+  );
+
+  app.get(
+    '/v1/devices/:id/readings',
+    {
+      config: {
+        openapi: {
+          operationId: 'listDeviceReadings',
+          summary: "A device's recent readings (scoped by organisation and consent).",
+          tags: ['frames'],
+          responses: { 200: JsonObjectSchema, 201: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      requireReader(request);
+      const { id } = IdParams.parse(request.params);
+      const { limit } = ReadingsQuery.parse(request.query);
+      // Device data: the caller's organisation or a consent must cover it (docs/access-control.md).
+      await deviceAccessOf(context).authorize(request, id, {}, `device:${id}/readings`);
+      const items = [];
+      for (const row of await context.store.recentFrames(limit, id)) {
+        const frame = await context.store.frame(row.id);
+        if (!frame) continue;
+        // The stored body is the signed frame: the readings sit in its `frame`.
+        const body = JSON.parse(frame.body) as { frame?: { readings?: unknown } };
+        items.push({
+          frameId: row.id,
+          seq: row.seq,
+          deviceTimeMs: row.device_time_ms,
+          readings: body.frame?.readings ?? [],
+        });
+      }
+      return { items: items.reverse() };
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import { FieldproofError } from '@fieldproof/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { JsonObjectSchema } from '../api/openapi-schemas.ts';
 import '../auth/principal.ts';
 import type { CloudContext } from '../context.ts';
 import { provisionDevices } from '../identity/provision-devices.ts';
@@ -21,19 +22,33 @@ export async function provisioningRoutes(
   context: CloudContext,
   ca: () => Promise<DevelopmentCa>,
 ) {
-  app.post('/v1/provisioning/devices', { bodyLimit: provisioningBodyBytesMax }, async (request) => {
-    const body = Body.parse(request.body);
-    const max = context.config.limits.provisioningBatchMax;
-    if (body.devices.length > max) {
-      throw new FieldproofError(
-        'request_invalid',
-        `${body.devices.length} devices in one call, over provisioningBatchMax ${max}; split the list`,
-      );
-    }
-    return provisionDevices(context, {
-      items: body.devices,
-      ca,
-      actorId: request.principal?.subject ?? 'admin-token',
-    });
-  });
+  app.post(
+    '/v1/provisioning/devices',
+    {
+      bodyLimit: provisioningBodyBytesMax,
+      config: {
+        openapi: {
+          operationId: 'provisionDevices',
+          summary: 'Register devices from public keys or PKCS#10 CSRs; client certificates for mTLS.',
+          tags: ['identity'],
+          responses: { 200: JsonObjectSchema },
+        },
+      },
+    },
+    async (request) => {
+      const body = Body.parse(request.body);
+      const max = context.config.limits.provisioningBatchMax;
+      if (body.devices.length > max) {
+        throw new FieldproofError(
+          'request_invalid',
+          `${body.devices.length} devices in one call, over provisioningBatchMax ${max}; split the list`,
+        );
+      }
+      return provisionDevices(context, {
+        items: body.devices,
+        ca,
+        actorId: request.principal?.subject ?? 'admin-token',
+      });
+    },
+  );
 }
