@@ -6,7 +6,7 @@ import { useState } from 'react';
 import type { BorrowerView, DeviceReading } from '../api/types.ts';
 import { refetchIntervalMs, useApi } from '../api/use-api.ts';
 import { Chart } from '../components/chart.tsx';
-import { queryState } from '../components/query-state.tsx';
+import { QueryError, queryState } from '../components/query-state.tsx';
 import { formatBasisPoints, formatMinor, formatTonnes } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n.tsx';
 import { isReadOnly, useSession } from '../session.tsx';
@@ -72,6 +72,9 @@ function OperatingCharts(props: { stockDeviceIds: string[]; powerDeviceIds: stri
       data: readingSeries(readings, kind),
     })),
   });
+  // The device data behind the charts is the enterprise's: without its consent the bank is refused.
+  const refused = stock.isError ? stock.error : power.isError ? power.error : undefined;
+  if (refused !== undefined) return <QueryError error={refused} />;
   return (
     <div className="grid-2">
       <section aria-labelledby="stock-chart">

@@ -1,8 +1,3 @@
-// TO ENABLE AFTER THE AUTH MERGE: rename to console-enterprise-journey.test.ts. It needs the auth
-// engineer's routes (POST /v1/sessions, /v1/consents, /v1/access-log, consent_missing on bank reads)
-// and the demo users file, none of which exist on the console branch; vitest runs only *.test.ts,
-// so this file is type-checked and linted but not run until then.
-//
 // The enterprise journey: the bank officer reads a borrower's 360; the enterprise admin revokes the
 // bank's consent on the Enterprise page; the bank's next read shows the "no consent" notice (not a
 // crash); the enterprise sees the bank's reads in its access log.
