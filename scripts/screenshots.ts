@@ -78,9 +78,9 @@ async function main(): Promise<void> {
       'the planted alerts',
       async () => {
         const body = (await (await fetch(`${url}/v1/alerts?limit=100`, { headers })).json()) as {
-          alerts: { rule: string }[];
+          items: { rule: string }[];
         };
-        const rules = new Set(body.alerts.map((alert) => alert.rule));
+        const rules = new Set(body.items.map((alert) => alert.rule));
         return rules.has('goods_left_without_release') && rules.has('device_tampered');
       },
       120_000,

@@ -10,9 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsole, isLocal, launchChromium, openPage, signInWithToken } from '../_test/console-browser.ts';
+import {
+  buildConsole,
+  isLocal,
+  launchChromium,
+  openPage,
+  signInWithPassword,
+  signInWithToken,
+} from '../_test/console-browser.ts';
 import { type FocusStop, focusStopScript, lowContrastScript } from '../_test/console-page-checks.ts';
-import { type Embedded, startEmbedded } from './embedded.ts';
+import { type Embedded, readEmbeddedDemoUsers, startEmbedded } from './embedded.ts';
 
 interface AlertView {
   alertId: string;
@@ -73,8 +80,8 @@ describe('console journeys', () => {
     await expect
       .poll(
         async () => {
-          const { alerts } = await adminGet<{ alerts: AlertView[] }>('/v1/alerts?limit=100');
-          outflow = alerts.find(
+          const { items } = await adminGet<{ items: AlertView[] }>('/v1/alerts?limit=100');
+          outflow = items.find(
             (alert) =>
               alert.rule === 'goods_left_without_release' && alert.evidence.some((item) => item.kind === 'frame'),
           );
@@ -85,8 +92,11 @@ describe('console journeys', () => {
       .toBe(true);
     if (!outflow) throw new Error('unreachable: the poll found the alert');
 
-    await signInWithToken(page, embedded.cloud.url, embedded.cloud.adminToken);
-    expect(await page.getByTestId('role').innerText()).toBe('Platform admin');
+    // The demo's bank officer (a password login; the bank reads device data under the demo consent).
+    const officer = readEmbeddedDemoUsers(join(workFolder, 'data'))?.find((user) => user.role === 'bank_officer');
+    if (!officer) throw new Error('the embedded start makes a demo bank officer');
+    await signInWithPassword(page, embedded.cloud.url, officer.email, officer.password);
+    expect(await page.getByTestId('role').innerText()).toBe('Bank officer');
 
     // Borrower 360 of the warehouse-2 lot's pledgor: its credit reasons, charts and the alert.
     await page.getByRole('tab', { name: 'Borrowers' }).click();

@@ -70,7 +70,11 @@ describe('web console', () => {
     await expect
       .poll(
         async () => {
-          const status = (await (await fetch(`${embedded.cloud.url}/v1/status`)).json()) as {
+          const status = (await (
+            await fetch(`${embedded.cloud.url}/v1/status`, {
+              headers: { authorization: `Bearer ${embedded.cloud.adminToken}` },
+            })
+          ).json()) as {
             finalCheckpointSize: number;
           };
           return status.finalCheckpointSize;

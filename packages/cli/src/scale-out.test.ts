@@ -183,14 +183,16 @@ describe.runIf(available)('scale-out: 2 ingest nodes, a sequencer and a worker a
 
     // Proofs: sample frames, fetched from the other ingest node, verify against its trust file.
     const trust = await getJson<TrustFile>(`${urlB}/v1/trust`);
-    const page = await getJson<{ items: { id: string }[] }>(`${urlB}/v1/frames?limit=200`);
+    const page = await getJson<{ items: { id: string }[] }>(`${urlB}/v1/frames?limit=200`, adminToken);
     const sample = page.items.filter((_, index) => index % 40 === 0).slice(0, 5);
     expect(sample.length).toBeGreaterThan(0);
     for (const { id } of sample) {
       const bundle = await waitFor(
         `proof of ${id}`,
         async () => {
-          const response = await fetch(`${urlB}/v1/frames/${id}/proof`);
+          const response = await fetch(`${urlB}/v1/frames/${id}/proof`, {
+            headers: { authorization: `Bearer ${adminToken}` },
+          });
           return response.status === 200 ? await response.json() : undefined;
         },
         60_000,

@@ -40,7 +40,7 @@ describe('the typed client (@fieldproof/client) against a real cloud', () => {
     expect(typeof devices.data?.nextCursor).toBe('string');
     const rest = await client.GET('/v1/devices', { params: { query: { cursor: devices.data?.nextCursor } } });
     expect((rest.data?.items.length ?? 0) + 2).toBe(
-      embedded.devices.length + (embedded.industrial?.deviceIds.length ?? 0),
+      embedded.devices.length + embedded.directDevices.length + (embedded.industrial?.deviceIds.length ?? 0),
     );
 
     const deviceId = embedded.devices[0]?.deviceId as string;

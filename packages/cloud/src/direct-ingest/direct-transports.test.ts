@@ -176,7 +176,9 @@ describe('direct ingest over HTTPS and CoAP (real sockets)', () => {
     for (const signed of good) {
       let bundle: unknown;
       await eventually(async () => {
-        const response = await direct.fetch(`${direct.cloud.url}/v1/frames/${leafId(signed)}/proof`);
+        const response = await direct.fetch(`${direct.cloud.url}/v1/frames/${leafId(signed)}/proof`, {
+          headers: { authorization: `Bearer ${direct.cloud.adminToken}` },
+        });
         if (response.status !== 200) return false;
         bundle = await response.json();
         return true;

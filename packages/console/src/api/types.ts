@@ -58,7 +58,7 @@ export interface Alert {
 
 /** A page of alerts. */
 export interface AlertList {
-  alerts: Alert[];
+  items: Alert[];
   nextCursor?: string;
 }
 

@@ -190,12 +190,12 @@ export function AlertsPage() {
   const alerts = useQuery({
     queryKey: ['alerts', filter],
     queryFn: async () => {
-      if (filter !== 'unresolved') return (await api.alerts({ state: filter })).alerts;
+      if (filter !== 'unresolved') return (await api.alerts({ state: filter })).items;
       const [open, acknowledged] = await Promise.all([
         api.alerts({ state: 'open' }),
         api.alerts({ state: 'acknowledged' }),
       ]);
-      return [...open.alerts, ...acknowledged.alerts];
+      return [...open.items, ...acknowledged.items];
     },
     refetchInterval: refetchIntervalMs,
   });
