@@ -316,11 +316,9 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
           sequencer: false,
         })
       : await startDirectIngest(context, app, config.directIngest, options.directIngest);
-  try {
-    await app.listen({ host: config.http.host, port: config.http.port });
-    await directIngest?.startTransports();
-    scaleOut?.startSequencer(directIngest);
-  } catch (error) {
+  // One shutdown order for a failed start and for stop(): first stop taking direct frames and let
+  // the sequencer finish its batch while the store is open, then the listener, workers, store.
+  const stopAll = async () => {
     await directIngest?.stop();
     await scaleOut?.stop();
     await app.close();
@@ -330,6 +328,13 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     await reexecutor?.stop();
     await anchorer?.stop();
     await store.close();
+  };
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+    await directIngest?.startTransports();
+    scaleOut?.startSequencer(directIngest);
+  } catch (error) {
+    await stopAll();
     throw error;
   }
   const address = app.server.address() as AddressInfo;
@@ -351,17 +356,6 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
       if (size !== undefined) cosigner?.trigger();
       return size;
     },
-    async stop() {
-      // First: stop taking direct frames and let the sequencer finish its batch while the store is open.
-      await directIngest?.stop();
-      await scaleOut?.stop();
-      await app.close();
-      await finance?.stop();
-      await checkpointer?.stop();
-      await cosigner?.stop();
-      await reexecutor?.stop();
-      await anchorer?.stop();
-      await store.close();
-    },
+    stop: stopAll,
   };
 }
