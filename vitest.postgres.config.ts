@@ -37,15 +37,9 @@ export const postgresPassFiles = [
  *   key (approval fromBatchSeq 13, head 13); the later cases of the file follow from it.
  * - embedded.test.ts: after a restart on the same schema the edge's outbox keeps one batch that
  *   never drains (outbox.batches 1, expected 0).
- * - decisions.test.ts: since the platform merges, the proof of a decision at leaf 0 leads to another
- *   root on PostgreSQL (decision_in_log: proof_root_mismatch); not diagnosed yet.
  * Run them with FIELDPROOF_TEST_STORE=postgres npx vitest run <file>.
  */
-export const failingOnPostgresFiles = [
-  'packages/cli/src/edge-operations.test.ts',
-  'packages/cli/src/embedded.test.ts',
-  'packages/cli/src/decisions.test.ts',
-];
+export const failingOnPostgresFiles = ['packages/cli/src/edge-operations.test.ts', 'packages/cli/src/embedded.test.ts'];
 
 // Not mergeConfig: it would append these files to the first pass's include globs instead of replacing them.
 export default defineConfig({
