@@ -13,7 +13,7 @@ import {
   type SignedFrame,
   toBase64,
 } from '@fieldproof/protocol';
-import { type BuiltBatch, buildBatch } from './build-batch.ts';
+import { type BuiltBatch, buildBatch } from './signed-batch.ts';
 
 /** The log an audit test starts from: what was posted, where it lies. */
 export interface AuditedLog {

@@ -1,7 +1,8 @@
 import type { DeviceClient } from '@fieldproof/device';
 import { createDeviceClient, createMemorySeqStore } from '@fieldproof/device';
 import { GENESIS_BATCH_HASH, generateKeyPair, type KeyPair, keyPairSigner, toBase64 } from '@fieldproof/protocol';
-import { buildBatch, postJson } from './build-batch.ts';
+import { postJson } from './post-json.ts';
+import { buildBatch } from './signed-batch.ts';
 
 /** Where an edge's batch chain stands; copy it to write two different histories from one point. */
 export interface EdgeChain {

@@ -16,8 +16,9 @@ import {
   utf8,
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBatch, postJson } from '../_test/build-batch.ts';
+import { postJson } from '../_test/post-json.ts';
 import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../_test/postgres.ts';
+import { buildBatch } from '../_test/signed-batch.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 
 // The credit score's operating rate computed by the cloud from the power meter's logged frames.

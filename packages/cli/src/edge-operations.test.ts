@@ -24,7 +24,8 @@ import {
   toEventSourceFrames,
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBatch, postJson } from '../_test/build-batch.ts';
+import { postJson } from '../_test/post-json.ts';
+import { buildBatch } from '../_test/signed-batch.ts';
 import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { runVerify } from './commands/verify.ts';

@@ -21,8 +21,9 @@ import {
   toBase64,
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBatch, postJson } from '../_test/build-batch.ts';
+import { postJson } from '../_test/post-json.ts';
 import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../_test/postgres.ts';
+import { buildBatch } from '../_test/signed-batch.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 
 // The same story on each cloud store: SQLite (embedded) and PostgreSQL (scale-out).

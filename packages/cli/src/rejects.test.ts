@@ -20,7 +20,7 @@ import {
 } from '@fieldproof/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBatch } from '../_test/build-batch.ts';
+import { buildBatch } from '../_test/signed-batch.ts';
 import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';

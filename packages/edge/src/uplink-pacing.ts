@@ -1,29 +1,6 @@
 import { randomInt } from 'node:crypto';
 
 /**
- * A sleep that new work can cut short: the uplinks wait between sends (or after a failure) and
- * wake at once when a batch is sealed or an event derived, instead of polling.
- */
-export function createWakeableSleep(): { sleep(ms: number): Promise<void>; wake(): void } {
-  let wake: (() => void) | undefined;
-  return {
-    sleep: (ms) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          wake = undefined;
-          resolve();
-        }, ms);
-        wake = () => {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        };
-      }),
-    wake: () => wake?.(),
-  };
-}
-
-/**
  * The wait before retry number `failures` (≥ 1): exponential from `retryBaseMs`, capped at
  * `retryMaxMs`, with jitter over its upper half so many edges do not retry in step.
  */

@@ -14,3 +14,4 @@ export * from './key-file.ts';
 export * from './prometheus-text.ts';
 export * from './tls/index.ts';
 export * from './topics.ts';
+export * from './wakeable-sleep.ts';

@@ -18,7 +18,6 @@ import {
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AuditedLog, buildAuditedLog } from '../../_test/audited-log.ts';
-import { buildBatch } from '../../_test/build-batch.ts';
 import {
   connectToSchema,
   dropSchema,
@@ -26,6 +25,7 @@ import {
   postgresAvailable,
   postgresTestUrl,
 } from '../../_test/postgres.ts';
+import { buildBatch } from '../../_test/signed-batch.ts';
 import { runAudit } from './audit.ts';
 
 const postgresUp = await postgresAvailable();

@@ -17,7 +17,7 @@ import {
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditedLog, buildAuditedLog, buildBulkLog, copyAuditedLog } from '../../_test/audited-log.ts';
-import { buildBatch } from '../../_test/build-batch.ts';
+import { buildBatch } from '../../_test/signed-batch.ts';
 import { createProgressBar } from '../progress-bar.ts';
 import { runAudit } from './audit.ts';
 

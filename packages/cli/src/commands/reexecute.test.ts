@@ -13,7 +13,7 @@ import { type EdgeConfigInput, type EdgeGateway, startEdgeGateway } from '@field
 import { type DerivedEvent, eventIdOf, loadOrCreateKeyPair, type SignedFrame, toBase64 } from '@fieldproof/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson } from '../../_test/build-batch.ts';
+import { postJson } from '../../_test/post-json.ts';
 import { spawnFieldproof } from '../../_test/processes.ts';
 import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { getJson, waitFor } from '../../_test/wait-for.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { frameIdOf, GENESIS_BATCH_HASH, generateKeyPair, type SignedFrame, toBase64 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../../_test/postgres-fixture.ts';
-import { signBatch, signFrame } from '../../_test/signed-batch.ts';
+import { buildBatch, signFrame } from '../../_test/signed-batch.ts';
 import type { StoredEventRow } from '../events/kysely-event-store.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 import type { EventsAlertsDatabase } from '../storage/events-alerts-database.ts';
@@ -179,8 +179,8 @@ describe.each(backends)('access control, $name store', (backend) => {
       });
       expectAnswer(registered, 201);
     }
-    const { upload } = signBatch(edgeKey, 'edge-1', 0, GENESIS_BATCH_HASH, Object.values(frames));
-    const ingested = await call('POST', '/v1/ingest/batches', undefined, upload);
+    const { batch, frames: batchFrames } = buildBatch(edgeKey, 'edge-1', 0, GENESIS_BATCH_HASH, Object.values(frames));
+    const ingested = await call('POST', '/v1/ingest/batches', undefined, { batch, frames: batchFrames });
     expect(ingested.status).toBe(200);
     // Two derived events, written as the events ingest would store them.
     const db = storeKysely<EventsAlertsDatabase>(cloud.context.store);

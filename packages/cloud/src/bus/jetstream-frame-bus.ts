@@ -1,4 +1,4 @@
-import { FieldproofError } from '@fieldproof/protocol';
+import { createWakeableSleep, FieldproofError } from '@fieldproof/protocol';
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -226,24 +226,9 @@ function startConsumer(
   const log = options.log;
   const buffer: JsMsg[] = [];
   let stopped = false;
-  let wake: (() => void) | undefined;
   let messages: ConsumerMessages | undefined;
-  const nudge = () => {
-    const waiting = wake;
-    wake = undefined;
-    waiting?.();
-  };
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  // The loop sleeps while the buffer is empty; an arriving message or stop() wakes it.
+  const idle = createWakeableSleep();
 
   const pump = (async () => {
     while (!stopped) {
@@ -255,7 +240,7 @@ function startConsumer(
         });
         for await (const message of messages) {
           buffer.push(message);
-          nudge();
+          idle.wake();
         }
       } catch (error) {
         if (stopped) break;
@@ -268,7 +253,7 @@ function startConsumer(
   const loop = (async () => {
     while (!stopped) {
       if (buffer.length === 0) {
-        await sleep(consumeOptions.waitMs);
+        await idle.sleep(consumeOptions.waitMs);
         continue;
       }
       const taken = buffer.splice(0, consumeOptions.max);
@@ -285,7 +270,7 @@ function startConsumer(
   return {
     async stop() {
       stopped = true;
-      nudge();
+      idle.wake();
       messages?.stop();
       await loop;
       // Frames pulled but not handed over go back at once, not after ack_wait.

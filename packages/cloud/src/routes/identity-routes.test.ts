@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyFrameBundle } from '@fieldproof/ledger';
 import {
+  frameIdOf,
   generateKeyPair,
   keyPairSigner,
   type SignedFrame,
@@ -12,7 +13,7 @@ import {
 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../../_test/postgres-fixture.ts';
-import { createBatchPoster, frameIdOf, signedFrame } from '../../_test/signed-batches.ts';
+import { createBatchPoster, signWeightFrame } from '../../_test/signed-batch.ts';
 import { auditLog } from '../audit/audit-log.ts';
 import { openAuditStore } from '../audit/open-audit-store.ts';
 import { snapshotPostgresStore } from '../audit/snapshot-postgres-store.ts';
@@ -38,7 +39,7 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
   const frame = (key: (typeof keys)[keyof typeof keys], deviceId: string, deviceTimeMs: number): SignedFrame => {
     const seq = (seqs.get(deviceId) ?? 0) + 1;
     seqs.set(deviceId, seq);
-    return signedFrame(key, deviceId, seq, deviceTimeMs);
+    return signWeightFrame(key, deviceId, seq, deviceTimeMs);
   };
   let edge: ReturnType<typeof createBatchPoster>;
 
@@ -114,11 +115,11 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
     expect(second.status).toBe(200);
     expect(second.body.framesStored).toBe(2);
     expect(second.body.framesRejected).toEqual([expect.objectContaining({ index: 1, code: 'device_revoked' })]);
-    expect((await call('GET', `/v1/frames/${frameIdOf(other)}`)).status).toBe(200);
-    expect((await call('GET', `/v1/frames/${frameIdOf(after)}`)).status).toBe(404);
+    expect((await call('GET', `/v1/frames/${frameIdOf('intl', other)}`)).status).toBe(200);
+    expect((await call('GET', `/v1/frames/${frameIdOf('intl', after)}`)).status).toBe(404);
 
-    expect((await bundleVerifies(frameIdOf(before))).ok).toBe(true);
-    expect((await bundleVerifies(frameIdOf(late))).ok).toBe(true);
+    expect((await bundleVerifies(frameIdOf('intl', before))).ok).toBe(true);
+    expect((await bundleVerifies(frameIdOf('intl', late))).ok).toBe(true);
     const status = (await call('GET', '/v1/status')).body;
     expect(status.rejects.device_revoked).toBe(1);
   });
@@ -133,7 +134,7 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
     const back = frame(keys.c, 'dev-c', t0 + 8_000);
     const resumed = await edge.post([back]);
     expect(resumed.body).toMatchObject({ framesStored: 1, framesRejected: [] });
-    expect((await bundleVerifies(frameIdOf(back))).ok).toBe(true);
+    expect((await bundleVerifies(frameIdOf('intl', back))).ok).toBe(true);
   });
 
   it('key rotation: frames before and after the switch land and each bundle verifies with its own key', async () => {
@@ -154,12 +155,12 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
     expect(answer.body.framesRejected).toEqual([
       expect.objectContaining({ index: 2, code: 'frame_signature_invalid' }),
     ]);
-    const oldBundle = await bundleVerifies(frameIdOf(oldKeyFrame));
-    const newBundle = await bundleVerifies(frameIdOf(newKeyFrame));
+    const oldBundle = await bundleVerifies(frameIdOf('intl', oldKeyFrame));
+    const newBundle = await bundleVerifies(frameIdOf('intl', newKeyFrame));
     expect(oldBundle).toEqual({ ok: true, deviceKey: toBase64(keys.b.publicKey) });
     expect(newBundle).toEqual({ ok: true, deviceKey: toBase64(next.publicKey) });
     // The bundle's deviceKey is checked against the trust file, never trusted on its own.
-    const bundle = (await call('GET', `/v1/frames/${frameIdOf(newKeyFrame)}/proof`)).body;
+    const bundle = (await call('GET', `/v1/frames/${frameIdOf('intl', newKeyFrame)}/proof`)).body;
     const trust = (await call('GET', '/v1/trust')).body as TrustFile;
     const swapped = verifyFrameBundle(
       { ...bundle, deviceKey: { ...bundle.deviceKey, publicKey: toBase64(keys.b.publicKey) } },
@@ -221,19 +222,19 @@ describe.each(['sqlite', 'postgres'] as const)('identity lifecycle on %s', (back
       edgeId: 'edge-1',
       activate: false,
     });
-    const waiting = await edge.post([signedFrame(key, 'dev-e', 1, t0 + 30_000)]);
+    const waiting = await edge.post([signWeightFrame(key, 'dev-e', 1, t0 + 30_000)]);
     expect(waiting.body.framesRejected).toEqual([expect.objectContaining({ code: 'device_inactive' })]);
     expect((await call('POST', '/v1/devices/dev-e/activate', { reason: 'installed' })).body.status).toBe('active');
-    expect((await edge.post([signedFrame(key, 'dev-e', 1, t0 + 30_001)])).body.framesStored).toBe(1);
+    expect((await edge.post([signWeightFrame(key, 'dev-e', 1, t0 + 30_001)])).body.framesStored).toBe(1);
 
     const edge2Key = generateKeyPair('ed25519');
     await call('POST', '/v1/edges', { edgeId: 'edge-2', alg: 'ed25519', publicKey: toBase64(edge2Key.publicKey) });
     const moved = await call('POST', '/v1/devices/dev-e/assign', { edgeId: 'edge-2' });
     expect(moved.body).toMatchObject({ deviceId: 'dev-e', edgeId: 'edge-2', fromEdgeId: 'edge-1' });
-    const viaOld = await edge.post([signedFrame(key, 'dev-e', 2, t0 + 30_002)]);
+    const viaOld = await edge.post([signWeightFrame(key, 'dev-e', 2, t0 + 30_002)]);
     expect(viaOld.body.framesRejected).toEqual([expect.objectContaining({ code: 'device_not_assigned_to_edge' })]);
     const edge2 = createBatchPoster(cloud.url, edge2Key, 'edge-2');
-    expect((await edge2.post([signedFrame(key, 'dev-e', 2, t0 + 30_003)])).body.framesStored).toBe(1);
+    expect((await edge2.post([signWeightFrame(key, 'dev-e', 2, t0 + 30_003)])).body.framesStored).toBe(1);
     expect((await call('POST', '/v1/devices/dev-e/assign', { edgeId: 'edge-none' })).body.error.code).toBe(
       'edge_unknown',
     );

@@ -6,7 +6,7 @@ import { generateKeyPair, type KeyPair, toBase64 } from '@fieldproof/protocol';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatchPoster, signedFrame } from '../../_test/signed-batches.ts';
+import { createBatchPoster, signWeightFrame } from '../../_test/signed-batch.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -129,8 +129,8 @@ describe('POST /v1/provisioning/devices', () => {
     // The device registered from its CSR signs frames with the same key, and they land.
     const edge = createBatchPoster(cloud.url, edgeKey, 'edge-1');
     const landed = await edge.post([
-      signedFrame(p256, 'dev-csr-p256', 1, 1_700_000_000_000),
-      signedFrame(ed25519, 'dev-csr-ed', 1, 1_700_000_000_000),
+      signWeightFrame(p256, 'dev-csr-p256', 1, 1_700_000_000_000),
+      signWeightFrame(ed25519, 'dev-csr-ed', 1, 1_700_000_000_000),
     ]);
     expect(landed.body.framesStored).toBe(1);
     expect(landed.body.framesRejected).toEqual([expect.objectContaining({ index: 1, code: 'device_inactive' })]);

@@ -1,5 +1,6 @@
 import {
   createTlsFetch,
+  createWakeableSleep,
   type DerivedEvent,
   eventsPerUploadMax,
   type FetchLike,
@@ -7,7 +8,7 @@ import {
   signEventUpload,
 } from '@fieldproof/protocol';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
-import { createWakeableSleep, retryDelayMs } from '../uplink-pacing.ts';
+import { retryDelayMs } from '../uplink-pacing.ts';
 
 /** What the events uplink sent since start. */
 export interface EventUplinkStats {

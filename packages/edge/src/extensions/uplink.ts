@@ -1,8 +1,8 @@
 import { promisify } from 'node:util';
 import { brotliCompress, gzip, constants as zlibConstants } from 'node:zlib';
-import { createTlsFetch, type FetchLike, readTlsFiles } from '@fieldproof/protocol';
+import { createTlsFetch, createWakeableSleep, type FetchLike, readTlsFiles } from '@fieldproof/protocol';
 import type { EdgeContext, EdgeExtension } from '../context.ts';
-import { createWakeableSleep, retryDelayMs } from '../uplink-pacing.ts';
+import { retryDelayMs } from '../uplink-pacing.ts';
 
 /**
  * The uplink extension: sends outbox batches to the cloud strictly in order. A batch leaves the
