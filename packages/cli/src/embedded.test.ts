@@ -178,7 +178,11 @@ describe('embedded end to end: simulators → real MQTT broker → edge → clou
       expect(cosignedNote.startsWith(plainNote)).toBe(true);
       expect(signatureLineCount(cosignedNote)).toBeGreaterThanOrEqual(1 + 3);
       const edgeStatus = reopened.edge.status();
-      expect(edgeStatus.outbox.batches).toBe(0);
+      const edgeHead = await reopened.cloud.context.store.edge('edge-1');
+      expect(
+        edgeStatus.outbox.batches,
+        `the edge's outbox after a flush: ${JSON.stringify({ ...edgeStatus.outbox, batches: edgeStatus.batches, batchesSent: edgeStatus.batchesSent, uplink: edgeStatus.uplink, cloudLastBatchSeq: edgeHead?.last_batch_seq, status })}`,
+      ).toBe(0);
       // The log holds the edge's batches and those of the cloud's direct-ingest step.
       const directBatches = ((await reopened.cloud.context.store.edge('cloud-direct'))?.last_batch_seq ?? -1) + 1;
       expect(directBatches).toBeGreaterThan(0);

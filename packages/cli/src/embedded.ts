@@ -73,7 +73,11 @@ export interface EmbeddedOptions {
   suite?: CryptoSuiteName;
   /** Simulated devices of each kind in the demo site (0 = none). */
   devicesPerKind?: number;
-  /** Frames per second per simulated device. */
+  /**
+   * Frames per second per simulated device [1]. 0 makes the demo site silent: no simulated device
+   * sends a frame, the keyless ones included (their Modbus meter and OPC UA indicator are not
+   * started), so an edge flushed after a start at rate 0 stays flushed.
+   */
   ratePerDeviceHz?: number;
   /** Edge batch interval. */
   batchIntervalMs?: number;
@@ -95,7 +99,7 @@ export interface EmbeddedOptions {
   mutualTls?: boolean;
   /**
    * Keyless devices in the demo site: a Modbus TCP power meter and an OPC UA weighing indicator,
-   * served in process, registered edge-attested; on by default.
+   * served in process, registered edge-attested; on by default (off at ratePerDeviceHz 0).
    */
   keylessDevices?: boolean;
   /** Port of the demo Modbus power meter (0 = any free port, the default). */
@@ -338,7 +342,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     await meter?.close();
     await (await scale)?.close();
   };
-  if (options.keylessDevices ?? true) {
+  // The edge polls the meter every second whatever the fleet's rate: at rate 0 (a quiet site,
+  // as a restart to check what was logged wants) the keyless devices stay off too.
+  if ((options.keylessDevices ?? true) && (options.ratePerDeviceHz ?? 1) > 0) {
     try {
       const meterPort = options.modbusPort || (await freeTcpPort(host));
       const scalePort = options.opcuaPort || (await freeTcpPort(host));

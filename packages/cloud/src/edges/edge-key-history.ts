@@ -12,11 +12,12 @@ export interface EdgeKeyEntry {
 
 /**
  * An edge's key history: its registered key from batch 0, then every approved rotation from its
- * stated batch seq, ordered by that seq. Undefined when the edge is not registered.
+ * stated batch seq, ordered by that seq. Undefined when the edge is not registered. Inside a
+ * transaction, pass the transaction and `operations.inTransaction(tx)`: both reads then see it.
  */
 export async function edgeKeyHistory(
   store: Pick<CloudStoreQueries, 'edge'>,
-  operations: EdgeOperationsStore,
+  operations: Pick<EdgeOperationsStore, 'keys'>,
   edgeId: string,
 ): Promise<EdgeKeyEntry[] | undefined> {
   const edge = await store.edge(edgeId);

@@ -58,6 +58,29 @@ describe.each([sqliteBackend(), postgresBackend()])('edge operations store on $n
     expect((await operations.approvedKeys()).map((row) => row.key_id).sort()).toEqual(['k1', 'k2']);
   });
 
+  it('approves after a transaction holding the edge row (an ingest) commits, from the seq after its batch', async () => {
+    await store.setEdgeHead('edge-1', 4, 'ab'.repeat(32));
+    expect(await operations.insertPendingKey('edge-1', 'k1', 'ed25519', new Uint8Array([2]), 20)).toBe(true);
+    let approval: Promise<unknown> | undefined;
+    let approvedEarly = false;
+    let committed = false;
+    await store.transaction(async (tx) => {
+      // As ingest does inside the log's write: lock the edge, read its key history, append batch 5.
+      expect((await tx.lockEdge('edge-1'))?.last_batch_seq).toBe(4);
+      approval = operations.approveKey('edge-1', 'k1', undefined, 21).then((outcome) => {
+        approvedEarly = !committed;
+        return outcome;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await operations.inTransaction(tx).keys('edge-1')).map((key) => key.state)).toEqual(['pending']);
+      await tx.setEdgeHead('edge-1', 5, 'cd'.repeat(32));
+      committed = true;
+    });
+    // The approval waited for the batch, so it gives the new key the seq after it, not batch 5.
+    expect(await approval).toEqual({ fromBatchSeq: 6 });
+    expect(approvedEarly).toBe(false);
+  });
+
   it('spends a nonce once and forgets old ones', async () => {
     expect(await operations.rememberNonce('edge-1', 'n-1', 1_000, 0)).toBe(true);
     expect(await operations.rememberNonce('edge-1', 'n-1', 1_001, 0)).toBe(false);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { CloudStore } from '../storage/cloud-store.ts';
-import { storeKysely } from '../storage/store-kysely.ts';
+import type { CloudStore, CloudStoreTransaction } from '../storage/cloud-store.ts';
+import { storeKysely, transactionKysely } from '../storage/store-kysely.ts';
 
 /** The edge-operations tables (migration 0004-edge-operations.sql, both dialects). */
 export interface EdgeOperationsDatabase {
@@ -60,6 +60,16 @@ export function createEdgeOperationsStore(store: CloudStore) {
     requested_at_ms: Number(row.requested_at_ms),
     decided_at_ms: row.decided_at_ms === null ? null : Number(row.decided_at_ms),
   });
+  const keysOn = async (executor: Kysely<EdgeOperationsDatabase>, edgeId: string): Promise<EdgeKeyRow[]> => {
+    const rows = await executor
+      .selectFrom('edge_key')
+      .selectAll()
+      .where('edge_id', '=', edgeId)
+      .orderBy('requested_at_ms')
+      .orderBy('key_id')
+      .execute();
+    return rows.map(toKey);
+  };
   return {
     /** The latest config document of an edge. */
     async latestConfig(edgeId: string): Promise<{ version: number; body: string; created_at_ms: number } | undefined> {
@@ -142,15 +152,16 @@ export function createEdgeOperationsStore(store: CloudStore) {
       );
     },
     /** Every rotated key of an edge, oldest request first. */
-    async keys(edgeId: string): Promise<EdgeKeyRow[]> {
-      const rows = await db
-        .selectFrom('edge_key')
-        .selectAll()
-        .where('edge_id', '=', edgeId)
-        .orderBy('requested_at_ms')
-        .orderBy('key_id')
-        .execute();
-      return rows.map(toKey);
+    keys(edgeId: string): Promise<EdgeKeyRow[]> {
+      return keysOn(db, edgeId);
+    },
+    /**
+     * The key reads inside an open store transaction `tx` (the log's single writer: ingest
+     * re-reads an edge's key history there, behind the edge row's lock, before it appends).
+     */
+    inTransaction(tx: CloudStoreTransaction): { keys(edgeId: string): Promise<EdgeKeyRow[]> } {
+      const executor = transactionKysely<EdgeOperationsDatabase>(tx);
+      return { keys: (edgeId) => keysOn(executor, edgeId) };
     },
     /** Every approved rotated key of every edge. */
     async approvedKeys(): Promise<EdgeKeyRow[]> {
@@ -192,9 +203,16 @@ export function createEdgeOperationsStore(store: CloudStore) {
      * Approve a pending key from `fromBatchSeq` on, in one transaction that re-reads the edge's
      * head: the seq must be above every batch the cloud accepted from the edge and above the
      * start of every key approved before. Returns the refusal reason, or undefined when approved.
+     *
+     * The edge row is locked first (`FOR UPDATE` on PostgreSQL; SQLite runs one transaction at a
+     * time), as ingest locks it before it re-reads the key history and appends: an approval and
+     * a batch upload of one edge are serial, so no batch signed with the old key lands at a seq
+     * the approval gives the new key.
      */
     async approveKey(edgeId: string, keyId: string, fromBatchSeq: number | undefined, nowMs: number) {
       return db.transaction().execute(async (tx): Promise<{ fromBatchSeq: number } | { refused: string }> => {
+        const headQuery = tx.selectFrom('edge').select('last_batch_seq').where('edge_id', '=', edgeId);
+        const edge = await (store.dialect === 'postgres' ? headQuery.forUpdate() : headQuery).executeTakeFirst();
         const key = await tx
           .selectFrom('edge_key')
           .selectAll()
@@ -203,11 +221,6 @@ export function createEdgeOperationsStore(store: CloudStore) {
           .executeTakeFirst();
         if (!key) return { refused: `edge ${edgeId} has not asked for key ${keyId}` };
         if (key.state !== 'pending') return { refused: `key ${keyId} of edge ${edgeId} is ${key.state}, not pending` };
-        const edge = await tx
-          .selectFrom('edge')
-          .select('last_batch_seq')
-          .where('edge_id', '=', edgeId)
-          .executeTakeFirst();
         const next =
           edge?.last_batch_seq === null || edge?.last_batch_seq === undefined ? 0 : Number(edge.last_batch_seq) + 1;
         const latest = await tx

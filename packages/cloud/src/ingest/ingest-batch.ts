@@ -14,7 +14,7 @@ import {
   utf8,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
-import { edgeKeyHistory, keyIndexForBatch } from '../edges/edge-key-history.ts';
+import { type EdgeKeyEntry, edgeKeyHistory, keyIndexForBatch } from '../edges/edge-key-history.ts';
 import { identityStoreOf } from '../identity/identity-store.ts';
 import type { DeviceRow, FrameInsert } from '../storage/cloud-store.ts';
 import { verifyFrameOrigin } from './verify-frame-origin.ts';
@@ -181,14 +181,8 @@ export async function ingestBatch(
     const old = await context.verifier.verifyMany([
       { ...(items[0] as (typeof items)[number]), publicKey: new Uint8Array(previousKey.publicKey) },
     ]);
-    if (old[0] === true) {
-      await fail(
-        new FieldproofError(
-          'batch_key_superseded',
-          `batch ${header.batchSeq} of edge ${header.edgeId} is signed with key ${previousKey.keyId}, retired from batch ${batchKey?.fromBatchSeq} on; sign it with key ${batchKey?.keyId}`,
-          { keyId: batchKey?.keyId, fromBatchSeq: batchKey?.fromBatchSeq },
-        ),
-      );
+    if (old[0] === true && batchKey) {
+      await fail(keySupersededError(header, previousKey, batchKey));
     }
   }
   if (previousKey) {
@@ -266,7 +260,18 @@ export async function ingestBatch(
         `edge ${header.edgeId} already has a different batch ${header.batchSeq}`,
       );
     }
-    const head = await tx.edge(header.edgeId);
+    // The edge's row stays locked to the commit, and its key history is read again behind that
+    // lock: a key rotation approved since the checks above (approveKey locks the row too) gives
+    // this seq to the new key, and a batch signed with the key it retires must not land there.
+    const head = await tx.lockEdge(header.edgeId);
+    if (context.edgeOperations && batchKey) {
+      const locked = { edge: async () => head };
+      const current = await edgeKeyHistory(locked, context.edgeOperations.inTransaction(tx), header.edgeId);
+      const currentKey = current?.[keyIndexForBatch(current, header.batchSeq)];
+      if (currentKey && currentKey.keyId !== batchKey.keyId) {
+        return keySupersededError(header, batchKey, currentKey);
+      }
+    }
     const expectedSeq =
       head?.last_batch_seq === null || head?.last_batch_seq === undefined ? 0 : head.last_batch_seq + 1;
     const expectedPrevious = head?.last_batch_hash ?? GENESIS_BATCH_HASH;
@@ -359,4 +364,17 @@ export async function ingestBatch(
   });
   if (outcome instanceof FieldproofError) return fail(outcome);
   return outcome;
+}
+
+/** `batch_key_superseded`: batch `header` is signed with `retired`, which `successor` replaced from its seq on. */
+function keySupersededError(
+  header: { edgeId: string; batchSeq: number },
+  retired: EdgeKeyEntry,
+  successor: EdgeKeyEntry,
+): FieldproofError {
+  return new FieldproofError(
+    'batch_key_superseded',
+    `batch ${header.batchSeq} of edge ${header.edgeId} is signed with key ${retired.keyId}, retired from batch ${successor.fromBatchSeq} on; sign it with key ${successor.keyId}`,
+    { keyId: successor.keyId, fromBatchSeq: successor.fromBatchSeq },
+  );
 }

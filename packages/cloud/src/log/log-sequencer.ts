@@ -11,6 +11,14 @@ export interface StagedAppend {
   frontier: TreeFrontier;
 }
 
+/** The committed tree at one moment. */
+export interface LogHead {
+  /** Number of leaves committed. */
+  size: number;
+  /** The RFC 9162 root of those leaves. */
+  rootHash: Uint8Array;
+}
+
 /**
  * Stage one log entry inside `LogSequencer.write`; the entry is written before the commit. `data`
  * may be held until then (PostgreSQL): do not change it after staging.
@@ -94,9 +102,14 @@ export async function openLogSequencer(store: CloudStore, suite: CryptoSuiteName
     get size(): number {
       return frontier.size;
     },
-    /** The root of the committed tree. */
-    root(): Uint8Array {
-      return frontierRoot(suite, frontier);
+    /**
+     * The committed tree's size and root, read together. Read them from one call, never `size` and
+     * a root at two moments: a write that commits in between would pair a size with the root of a
+     * larger tree (a checkpoint whose inclusion proofs lead to another root).
+     */
+    head(): LogHead {
+      const committed = frontier;
+      return { size: committed.size, rootHash: frontierRoot(suite, committed) };
     },
     /**
      * Run `work` in one store transaction as this log's single writer. `work` stages entries with

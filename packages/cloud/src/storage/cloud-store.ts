@@ -298,6 +298,12 @@ export interface CloudStoreTransaction extends CloudStoreQueries {
    * no-op, since the store runs one transaction at a time on its one connection.
    */
   lockLog(logKey: string): Promise<void>;
+  /**
+   * The edge's row, locked until this transaction ends, so that no other transaction changes what
+   * depends on the edge's head (an approved key rotation) between this read and the commit.
+   * PostgreSQL: `SELECT … FOR UPDATE`. SQLite: a plain read, its transactions being serial.
+   */
+  lockEdge(edgeId: string): Promise<EdgeRow | undefined>;
 }
 
 /** The cloud store: SQLite (embedded) or PostgreSQL (scale-out), one query layer. */

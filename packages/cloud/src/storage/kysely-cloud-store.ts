@@ -8,9 +8,11 @@ import {
   type CloudStore,
   type CloudStoreQueries,
   type CloudStoreTransaction,
+  type EdgeRow,
   finalCandidatesMax,
   type QuarantineInsert,
 } from './cloud-store.ts';
+import { registerTransactionKysely } from './store-kysely.ts';
 
 /**
  * Most bound parameters in one statement. SQLite allows 32,766 and PostgreSQL 65,535; staying well
@@ -773,6 +775,13 @@ export function createKyselyCloudStore(db: Kysely<CloudDatabase>, options: Kysel
     // Transaction-scoped: released by the commit or rollback, never left behind by a crash.
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`fieldproof-log:${logKey}`}, 0))`.execute(tx);
   };
+  const lockEdge = async (tx: Executor, edgeId: string) => {
+    const query = tx.selectFrom('edge').selectAll().where('edge_id', '=', edgeId);
+    // SQLite has no row locks (nor FOR UPDATE): its one connection runs one transaction at a time.
+    return (await (options.dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst()) as
+      | EdgeRow
+      | undefined;
+  };
   let closed = false;
   const statements = new Map<string, Statement>();
   return {
@@ -781,7 +790,12 @@ export function createKyselyCloudStore(db: Kysely<CloudDatabase>, options: Kysel
     transaction(work) {
       return transaction(async (tx) => {
         const queries = queriesOn(tx, options.dialect, (inner) => inner(tx), options.sqliteDatabase, statements);
-        const handle: CloudStoreTransaction = { ...queries, lockLog: (logKey: string) => lockLog(tx, logKey) };
+        const handle: CloudStoreTransaction = {
+          ...queries,
+          lockLog: (logKey: string) => lockLog(tx, logKey),
+          lockEdge: (edgeId: string) => lockEdge(tx, edgeId),
+        };
+        registerTransactionKysely(handle, tx as never);
         const sqlite = options.sqliteDatabase;
         if (sqlite === undefined) return work(handle);
         const writer = openSqliteLogWriter({ db: tx, dialect: options.dialect, sqlite, statements });

@@ -7,10 +7,10 @@ import type { CloudContext } from '../context.ts';
  */
 export async function publishCheckpoint(context: CloudContext): Promise<number | undefined> {
   const { store, sequencer } = context;
-  const size = sequencer.size;
+  // Size and root from one snapshot: an append may commit while latestCheckpoint is awaited.
+  const { size, rootHash } = sequencer.head();
   const latest = await store.latestCheckpoint();
   if (size === 0 || (latest && latest.size >= size)) return undefined;
-  const rootHash = sequencer.root();
   const body = formatCheckpoint({ origin: context.origin, size, rootHash, suite: context.suite });
   const note = signNote(body, { keyName: context.logKeyName, signer: context.logSigner });
   await store.insertCheckpoint(size, rootHash, note, context.clock());
