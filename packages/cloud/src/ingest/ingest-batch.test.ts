@@ -11,7 +11,7 @@ import {
   utf8,
 } from '@fieldproof/protocol';
 import { describe, expect, it } from 'vitest';
-import { signBatch, signFrame } from '../../_test/signed-batch.ts';
+import { buildBatch, signFrame } from '../../_test/signed-batch.ts';
 import { testCloudStore } from '../../_test/test-store.ts';
 import { startCloudServer } from '../server.ts';
 import { ingestBatch } from './ingest-batch.ts';
@@ -25,8 +25,10 @@ const frame: SignedFrame = signFrame(deviceKey, {
   deviceTimeMs: 1_764_000_000_000,
   readings: [{ kind: 'weight', value: 12, unit: 'kg' }],
 });
-const body = (key: typeof oldKey) =>
-  utf8(JSON.stringify(signBatch(key, 'edge-1', 0, GENESIS_BATCH_HASH, [frame]).upload));
+const body = (key: typeof oldKey) => {
+  const { batch, frames } = buildBatch(key, 'edge-1', 0, GENESIS_BATCH_HASH, [frame]);
+  return utf8(JSON.stringify({ batch, frames }));
+};
 
 describe.each(['sqlite', 'postgres'] as const)('ingestBatch and a key approval on %s', (kind) => {
   it('refuses a batch signed with the old key when an approval gives its seq to the new key between its checks and its append', async () => {
