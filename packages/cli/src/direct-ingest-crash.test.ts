@@ -11,7 +11,7 @@ import {
   utf8,
 } from '@fieldproof/protocol';
 import mqtt from 'mqtt';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort, type RunningProcess, spawnFieldproof } from '../_test/processes.ts';
 import { getJson } from '../_test/wait-for.ts';
 
@@ -55,6 +55,9 @@ const mqttFrames = 300;
 
 describe('direct ingest in the embedded mode: kill -9 right after the last acknowledgement', () => {
   it('has every acknowledged HTTPS and MQTT frame in the log exactly once after a restart', async () => {
+    onTestFailed(() => {
+      for (const process of running) console.log(process.lines.slice(-40).join('\n'));
+    });
     const httpPort = await freePort();
     const mqttPort = await freePort();
     const edgePort = await freePort();

@@ -12,6 +12,7 @@ import { busFrameId, type FrameBus } from '../bus/frame-bus.ts';
 import type { CloudContext } from '../context.ts';
 import { verifyFrameOrigin } from '../ingest/verify-frame-origin.ts';
 import { countIn, type DirectIngestMetrics } from './direct-ingest-metrics.ts';
+import type { VerifiedSignatures } from './verified-signatures.ts';
 
 /** What the verify step needs besides the cloud context. */
 export interface AcceptDirectFrameDependencies {
@@ -24,6 +25,8 @@ export interface AcceptDirectFrameDependencies {
   frameBytesMax: number;
   /** Counters to add to. */
   metrics: DirectIngestMetrics;
+  /** Where good signatures are remembered, so the sequencer in this process need not verify them again. */
+  verifiedSignatures?: VerifiedSignatures;
 }
 
 /** One frame as a transport received it. */
@@ -166,6 +169,7 @@ export async function acceptDirectFrame(
       );
       continue;
     }
+    dependencies.verifiedSignatures?.remember(items[position] as (typeof items)[number]);
     const id = busFrameId(deviceId, seq);
     // The canonical signed frame: the leaf the sequencer will log, whatever spacing the device sent.
     const outcome = bus

@@ -85,12 +85,13 @@ describe('direct ingest over HTTPS and CoAP (real sockets)', () => {
     const before = await store.rejectCounts();
     const good: SignedFrame[] = [];
 
-    // HTTPS, one frame: 202 once the bus has it.
+    // HTTPS, one frame: 202 once it is committed, so it is in the store when the answer comes.
     const a1 = alice.frame(1);
     good.push(a1);
     const one = await post(JSON.stringify(a1));
     expect(one.status).toBe(202);
     expect(one.json).toEqual({ id: 'direct-alice:1', deviceId: 'direct-alice', seq: 1 });
+    expect((await store.recentFrames(100, 'direct-alice')).map((row) => row.seq)).toEqual([1]);
 
     // HTTPS, an array mixing good and bad frames: per-frame results, 422, the good ones on the bus.
     const a2 = alice.frame(2);
@@ -169,6 +170,8 @@ describe('direct ingest over HTTPS and CoAP (real sockets)', () => {
       frame_malformed: 2,
       frame_oversize: 2,
     });
+    // Each good frame's signature was verified once, by the verify step; the sequencer re-used it.
+    expect(direct.cloud.directIngest?.verifiedSignatures.stats().reused).toBe(good.length);
     const metrics = await (await direct.fetch(`${direct.cloud.url}/metrics`)).text();
     expect(metrics).toContain('fieldproof_direct_frames_accepted_total{transport="https"} 4');
     expect(metrics).toContain('fieldproof_direct_frames_accepted_total{transport="coap"} 2');
