@@ -6,6 +6,7 @@ import {
   type AcceptDirectFrameParameters,
   type CloudConfigInput,
   type CloudServer,
+  createDirectMqttFrameHandler,
   type MqttTransport,
   startCloudServer,
   startMqttTransport,
@@ -177,6 +178,70 @@ describe('direct MQTT ingest on the in-process Aedes broker', () => {
       return logged.length === 3 ? logged : undefined;
     });
     expect(seqs).toEqual([1, 2, 3]);
+  });
+});
+
+describe('direct MQTT on the embedded broker itself: the PUBACK waits for the commit', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-direct-held-'));
+  const prefix = `held-${randomUUID()}`;
+  let broker: EmbeddedBroker;
+  let cloud: CloudServer;
+  let device: MqttClient;
+  beforeAll(async () => {
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
+    // Direct ingest with no transport of its own: the broker hands frames to the verify step.
+    cloud = await startCloudServer({
+      dataDir,
+      http: { port: 0 },
+      checkpointIntervalMs: 50,
+      directIngest: { batchWaitMs: 20, retryDelayMs: 20 },
+    });
+    const direct = cloud.directIngest;
+    if (!direct) throw new Error('direct ingest is not running');
+    broker.holdPublishes(
+      `${prefix}/frames/+`,
+      createDirectMqttFrameHandler({
+        accept: direct.accept,
+        topic: `${prefix}/frames/+`,
+        rejectTopicPrefix: `${prefix}/rejects`,
+        source: 'embedded-broker',
+        retryDelayMs: 20,
+        publishVerdict: broker.publish,
+        stopping: broker.closing,
+        log: pino({ level: 'silent' }),
+      }),
+    );
+    device = await mqtt.connectAsync(broker.url, { clientId: `device-${prefix}` });
+  });
+  afterAll(async () => {
+    await device?.endAsync();
+    await cloud?.stop();
+    await broker?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('acknowledges a good frame only once it is in the store, and a bad one once quarantined with its verdict sent', async () => {
+    const meter = makeDevice('held-meter');
+    await registerDevice(cloud, meter);
+    const rejects = await watchRejects(broker.url, `${prefix}/rejects`);
+    const frames = Array.from({ length: 10 }, (_, index) => meter.frame(index));
+    // Pipelined: all ten in flight at once; each PUBACK means that frame is committed.
+    await Promise.all(
+      frames.map(async (frame) => {
+        await device.publishAsync(`${prefix}/frames/held-meter`, JSON.stringify(frame), { qos: 1 });
+        const stored = (await cloud.context.store.recentFrames(100, 'held-meter')).map((row) => row.seq);
+        expect(stored).toContain(frame.frame.seq);
+      }),
+    );
+    const before = (await cloud.context.store.rejectCounts()).frame_signature_invalid ?? 0;
+    const forged = meter.frame(99);
+    (forged.frame.readings[0] as { value: number }).value = -1;
+    await device.publishAsync(`${prefix}/frames/held-meter`, JSON.stringify(forged), { qos: 1 });
+    expect((await cloud.context.store.rejectCounts()).frame_signature_invalid ?? 0).toBe(before + 1);
+    await waitFor('the verdict', () => (rejects.verdicts.length > 0 ? true : undefined), 5_000);
+    expect(rejects.verdicts).toEqual([{ deviceId: 'held-meter', code: 'frame_signature_invalid' }]);
+    await rejects.client.endAsync();
+    expect((await cloud.context.store.recentFrames(100, 'held-meter')).length).toBe(10);
   });
 });
 
