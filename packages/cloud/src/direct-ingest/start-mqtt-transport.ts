@@ -101,7 +101,7 @@ function pubackReason(result: Extract<DirectFrameResult, { ok: false }>): number
  * The MQTT transport: an mqtt.js client in a persistent session (`clean: false`, a session
  * expiry) subscribed with QoS 1 to the direct devices' frame topic — as `$share/<group>/<topic>`
  * with a shared group, so the broker splits frames among the ingest nodes of the group. Acks are
- * manual (`customHandleAcks`): the PUBACK goes out only after the bus took the frame, so a frame
+ * manual (`customHandleAcks`): the PUBACK goes out only once the bus holds the frame durably, so a frame
  * in flight when the node dies stays in its session and is delivered again when it reconnects.
  * While the bus is full the PUBACK (and with it the next message) waits and the frame is offered
  * again every `retryDelayMs`: the broker holds the backlog. A refused frame is quarantined by the
