@@ -67,7 +67,12 @@ export async function startDirectIngest(
     nowMs: context.clock(),
   });
   const ownBus = options.bus === undefined;
-  const bus = options.bus ?? createInProcessFrameBus({ busFramesMax: settings.busFramesMax });
+  const bus =
+    options.bus ??
+    createInProcessFrameBus({
+      busFramesMax: settings.busFramesMax,
+      publishWaitMs: settings.publishWaitMs,
+    });
   const metrics = createDirectIngestMetrics();
   const log = context.log.child({ module: 'direct-ingest' });
   // A frame verified here is not verified again by this process's sequencer (bounded like the bus).
