@@ -182,5 +182,5 @@ describe('direct ingest in the embedded mode: kill -9 right after the last ackno
     expect(missing(acknowledged.mqtt, mqttLogged)).toBe(0);
     embedded.child.kill('SIGTERM');
     await embedded.exited;
-  }, 180_000);
+  }, 240_000);
 });
