@@ -6,6 +6,7 @@ import {
   type AcceptDirectFrameParameters,
   type CloudConfigInput,
   type CloudServer,
+  createDirectMqttFrameHandler,
   type MqttTransport,
   startCloudServer,
   startMqttTransport,
@@ -147,9 +148,10 @@ describe('direct MQTT ingest on the in-process Aedes broker', () => {
     await rejects.client.endAsync();
   });
 
-  it('redelivers a frame that was in flight (not yet acknowledged) when the ingest node stopped, once it is back', async () => {
+  it('redelivers the frames not yet in the log when the ingest node stopped, once it is back: none is lost', async () => {
     await cloud.stop();
-    // An ingest node whose bus holds one frame and has no sequencer: the second frame stays un-acked.
+    // An ingest node with no sequencer: a frame it takes reaches the bus but never the log, so the
+    // node never acknowledges it (the bus answers only once a frame is committed).
     cloud = await startCloudServer(
       { ...config(), directIngest: { mqtt: settings, busFramesMax: 1, retryDelayMs: 20 } },
       { directIngest: { sequencer: false } },
@@ -160,27 +162,86 @@ describe('direct MQTT ingest on the in-process Aedes broker', () => {
     const second = meter.frame(2);
     await device.publishAsync(`${prefix}/frames/aedes-restart`, JSON.stringify(first), { qos: 1 });
     await device.publishAsync(`${prefix}/frames/aedes-restart`, JSON.stringify(second), { qos: 1 });
-    await waitFor('the second frame refused by the full bus', () =>
-      (cloud.directIngest?.metrics.rejected.get('mqtt bus_full') ?? 0) > 0 ? true : undefined,
+    const bus = cloud.directIngest?.bus;
+    await waitFor('the first frame on the bus, not in the log', async () =>
+      (await bus?.depth()) === 1 ? true : undefined,
     );
-    await cloud.stop(); // the second frame is still in the broker's session for our client id
+    expect(await cloud.context.store.recentFrames(100, 'aedes-restart')).toHaveLength(0);
+    await cloud.stop(); // both frames are still in the broker's session for our client id
     // Frames published while the node is away wait in its persistent session too.
     const third = meter.frame(3);
     await device.publishAsync(`${prefix}/frames/aedes-restart`, JSON.stringify(third), { qos: 1 });
     cloud = await startCloudServer(config());
-    await waitFor('the in-flight and the queued frame in the log', async () => {
-      const seqs = (await cloud.context.store.recentFrames(100, 'aedes-restart')).map((row) => row.seq);
-      return seqs.includes(2) && seqs.includes(3) ? seqs : undefined;
-    });
-    // The first frame was acknowledged onto the in-process bus, which a stop without a sequencer
-    // cannot drain: it went with the process (docs/direct-ingest.md). Sent again it lands: direct
-    // frames are unique per (device, seq), not rising (ingest nodes may deliver out of order).
-    await device.publishAsync(`${prefix}/frames/aedes-restart`, JSON.stringify(first), { qos: 1 });
-    const seqs = await waitFor('the late first frame in the log', async () => {
+    // Nothing sent again: the frame the stopped node had taken was never acknowledged to the broker.
+    const seqs = await waitFor('the three frames in the log', async () => {
       const logged = (await cloud.context.store.recentFrames(100, 'aedes-restart')).map((row) => row.seq).sort();
-      return logged.includes(1) ? logged : undefined;
+      return logged.length === 3 ? logged : undefined;
     });
     expect(seqs).toEqual([1, 2, 3]);
+  });
+});
+
+describe('direct MQTT on the embedded broker itself: the PUBACK waits for the commit', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fieldproof-direct-held-'));
+  const prefix = `held-${randomUUID()}`;
+  let broker: EmbeddedBroker;
+  let cloud: CloudServer;
+  let device: MqttClient;
+  beforeAll(async () => {
+    broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
+    // Direct ingest with no transport of its own: the broker hands frames to the verify step.
+    cloud = await startCloudServer({
+      dataDir,
+      http: { port: 0 },
+      checkpointIntervalMs: 50,
+      directIngest: { batchWaitMs: 20, retryDelayMs: 20 },
+    });
+    const direct = cloud.directIngest;
+    if (!direct) throw new Error('direct ingest is not running');
+    broker.holdPublishes(
+      `${prefix}/frames/+`,
+      createDirectMqttFrameHandler({
+        accept: direct.accept,
+        topic: `${prefix}/frames/+`,
+        rejectTopicPrefix: `${prefix}/rejects`,
+        source: 'embedded-broker',
+        retryDelayMs: 20,
+        publishVerdict: broker.publish,
+        stopping: broker.closing,
+        log: pino({ level: 'silent' }),
+      }),
+    );
+    device = await mqtt.connectAsync(broker.url, { clientId: `device-${prefix}` });
+  });
+  afterAll(async () => {
+    await device?.endAsync();
+    await cloud?.stop();
+    await broker?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('acknowledges a good frame only once it is in the store, and a bad one once quarantined with its verdict sent', async () => {
+    const meter = makeDevice('held-meter');
+    await registerDevice(cloud, meter);
+    const rejects = await watchRejects(broker.url, `${prefix}/rejects`);
+    const frames = Array.from({ length: 10 }, (_, index) => meter.frame(index));
+    // Pipelined: all ten in flight at once; each PUBACK means that frame is committed.
+    await Promise.all(
+      frames.map(async (frame) => {
+        await device.publishAsync(`${prefix}/frames/held-meter`, JSON.stringify(frame), { qos: 1 });
+        const stored = (await cloud.context.store.recentFrames(100, 'held-meter')).map((row) => row.seq);
+        expect(stored).toContain(frame.frame.seq);
+      }),
+    );
+    const before = (await cloud.context.store.rejectCounts()).frame_signature_invalid ?? 0;
+    const forged = meter.frame(99);
+    (forged.frame.readings[0] as { value: number }).value = -1;
+    await device.publishAsync(`${prefix}/frames/held-meter`, JSON.stringify(forged), { qos: 1 });
+    expect((await cloud.context.store.rejectCounts()).frame_signature_invalid ?? 0).toBe(before + 1);
+    await waitFor('the verdict', () => (rejects.verdicts.length > 0 ? true : undefined), 5_000);
+    expect(rejects.verdicts).toEqual([{ deviceId: 'held-meter', code: 'frame_signature_invalid' }]);
+    await rejects.client.endAsync();
+    expect((await cloud.context.store.recentFrames(100, 'held-meter')).length).toBe(10);
   });
 });
 

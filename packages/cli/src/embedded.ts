@@ -4,6 +4,7 @@ import {
   bootstrapDemoAccess,
   type CloudConfigInput,
   type CloudServer,
+  createDirectMqttFrameHandler,
   type DemoUser,
   loadLogIdentity,
   readDemoUsers,
@@ -30,6 +31,7 @@ import {
   loadOrCreateKeyPair,
   type SignatureAlgorithm,
   toBase64,
+  topics,
 } from '@fieldproof/protocol';
 import pino, { type Logger } from 'pino';
 import {
@@ -246,6 +248,9 @@ async function startEmbeddedWitnesses(
   return witnesses;
 }
 
+/** Pause before a direct frame the bus refused (full, or not yet committed) is offered again. */
+const directRetryDelayMs = 500;
+
 /**
  * Start the embedded default in this process: an Aedes broker, four consortium witnesses (3 of 4
  * make a checkpoint final), the cloud (SQLite), one edge gateway and a demo site of simulated
@@ -305,16 +310,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
         consoleDir: options.consoleDir ?? defaultConsoleDir,
         ...(tls ? { tls: await tls.listener('cloud', 'none'), clientTls: { caFile: tls.caFile } } : {}),
         // Devices may also talk to the cloud directly (docs/direct-ingest.md): HTTPS on the API
-        // listener, CoAP on UDP, and MQTT on the embedded broker (Aedes speaks MQTT 3.1.1).
+        // listener, CoAP on UDP, and MQTT on the embedded broker, which hands direct frames to the
+        // verify step itself (below) instead of through a subscribing client.
         directIngest: {
           https: true,
           coap: { host, port: options.coapPort ?? (options.httpPort === 0 ? 0 : 5683) },
-          mqtt: {
-            url: broker.url,
-            protocolVersion: 4,
-            clientId: 'cloud-direct-ingest',
-            ...(tls ? { tls: await tls.clientFiles('edge', 'cloud-direct') } : {}),
-          },
+          retryDelayMs: directRetryDelayMs,
         },
       },
       {
@@ -329,6 +330,27 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     await stopWitnesses();
     if (isAddressInUse(error)) throw new PortInUseError('cloud http', options.httpPort ?? 8080, '--http-port');
     throw error;
+  }
+  // Direct MQTT: Aedes acknowledges a QoS 1 publish before any subscriber has it, so a subscribing
+  // ingest client could only acknowledge frames the device was already told were taken. The broker
+  // holds each direct frame's PUBACK until the verify step answered: committed to the store (the
+  // in-process bus), or refused with its code (quarantined). A crash before that leaves the frame
+  // unacknowledged, and the device sends it again.
+  const directIngest = cloud.directIngest;
+  if (directIngest) {
+    broker.holdPublishes(
+      topics.directFramesWildcard,
+      createDirectMqttFrameHandler({
+        accept: directIngest.accept,
+        topic: topics.directFramesWildcard,
+        rejectTopicPrefix: topics.directRejectsPrefix,
+        source: 'embedded-broker',
+        retryDelayMs: directRetryDelayMs,
+        publishVerdict: broker.publish,
+        stopping: broker.closing,
+        log: log.child({ service: 'cloud', module: 'direct-ingest' }),
+      }),
+    );
   }
   const devices = demoDevices(options.dataDir, options.devicesPerKind ?? 2);
   const directDevices = demoDirectDevices(options.dataDir, options.directDevices ?? 1);

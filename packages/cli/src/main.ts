@@ -7,7 +7,7 @@ const usage = `fieldproof <command> [options]
 
 Commands:
   start      Run the embedded default: MQTT broker, edge, cloud, log and a simulated site.
-             --data-dir ./data  --host 127.0.0.1  --mqtt-port 1883  --http-port 8080  --edge-port 8081 [--modbus-port 0 --opcua-port 0]
+             --data-dir ./data  --host 127.0.0.1  --mqtt-port 1883  --http-port 8080  --edge-port 8081 [--modbus-port 0 --opcua-port 0 --coap-port 5683]
              --suite intl|sm  --devices-per-kind 2  --rate 1 (frames/s per device)  --log-level warn
              TLS on every listener by default (development CA in <data-dir>/tls; MQTT on mqtts 8883);
              --mtls: devices present their own certificates; --plain: no TLS (loopback hosts only)
@@ -54,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
           'edge-port': { type: 'string' },
           'modbus-port': { type: 'string' },
           'opcua-port': { type: 'string' },
+          'coap-port': { type: 'string' },
           suite: { type: 'string' },
           'devices-per-kind': { type: 'string' },
           rate: { type: 'string' },
@@ -77,6 +78,10 @@ async function main(argv: string[]): Promise<number> {
           // The demo's keyless devices: 0 picks free ports.
           modbusPort: numberOption(values['modbus-port'] ?? env.FIELDPROOF_MODBUS_PORT, 0, 'modbus-port'),
           opcuaPort: numberOption(values['opcua-port'] ?? env.FIELDPROOF_OPCUA_PORT, 0, 'opcua-port'),
+          ...((values['coap-port'] ?? env.FIELDPROOF_COAP_PORT) === undefined
+            ? {}
+            : // Direct CoAP ingest (UDP); 0 picks a free port.
+              { coapPort: numberOption(values['coap-port'] ?? env.FIELDPROOF_COAP_PORT, 5683, 'coap-port') }),
           suite,
           devicesPerKind: numberOption(values['devices-per-kind'], 2, 'devices-per-kind'),
           ratePerDeviceHz: numberOption(values.rate, 1, 'rate'),

@@ -12,6 +12,19 @@ export interface EmbeddedBroker {
   url: string;
   /** The bound port. */
   port: number;
+  /**
+   * Hold the PUBACK of every QoS 1 publish from a client on a topic under `topicFilter` (a filter
+   * ending in `/+`) until `handler` settles it: resolved, the broker acknowledges the publish (and
+   * forwards it as usual); rejected, it drops the connection unacknowledged, so the client sends it
+   * again. Aedes acknowledges a QoS 1 publish before any subscriber has it, so this is the only
+   * place where "acknowledged" can mean "durable". Publishes of one socket read are held together,
+   * not one after another. Call at most once.
+   */
+  holdPublishes(topicFilter: string, handler: (topic: string, payload: Buffer) => Promise<unknown>): void;
+  /** True once close() was called. */
+  closing(): boolean;
+  /** Publish a message from the broker itself (QoS 0, not retained). */
+  publish(topic: string, payload: string): void;
   close(): Promise<void>;
 }
 
@@ -44,10 +57,34 @@ export async function startEmbeddedBroker(options: {
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
+  let closing = false;
   return {
     url: `${tls ? 'mqtts' : 'mqtt'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     port,
+    holdPublishes(topicFilter, handler) {
+      const prefix = topicFilter.slice(0, -1); // the filter without its final `+`
+      const authorize = broker.authorizePublish;
+      broker.authorizePublish = (client, packet, callback) => {
+        authorize.call(broker, client, packet, (error?: Error | null) => {
+          const held = error == null && client !== null && packet.qos > 0 && packet.topic.startsWith(prefix);
+          if (!held) return callback(error ?? null);
+          const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+          handler(packet.topic, payload).then(
+            () => callback(null),
+            (reason: unknown) => callback(reason instanceof Error ? reason : new Error(String(reason))),
+          );
+        });
+      };
+    },
+    publish(topic, payload) {
+      broker.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: false, dup: false },
+        () => {},
+      );
+    },
+    closing: () => closing,
     async close() {
+      closing = true;
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -18,6 +18,8 @@ export interface StartCommandOptions {
   modbusPort?: number;
   /** Port of the demo OPC UA weighing indicator (0 = a free one). */
   opcuaPort?: number;
+  /** UDP port of direct CoAP ingest; 0 picks a free one (default 5683). */
+  coapPort?: number;
   suite: CryptoSuiteName;
   devicesPerKind: number;
   ratePerDeviceHz: number;
@@ -48,6 +50,7 @@ export async function runStart(options: StartCommandOptions, write: (line: strin
       edgePort: options.edgePort,
       ...(options.modbusPort === undefined ? {} : { modbusPort: options.modbusPort }),
       ...(options.opcuaPort === undefined ? {} : { opcuaPort: options.opcuaPort }),
+      ...(options.coapPort === undefined ? {} : { coapPort: options.coapPort }),
       suite: options.suite,
       devicesPerKind: options.devicesPerKind,
       ratePerDeviceHz: options.ratePerDeviceHz,

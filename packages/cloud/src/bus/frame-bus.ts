@@ -44,7 +44,10 @@ export interface FrameBusConsumer {
 
 /** The bus contract (docs/direct-ingest.md). */
 export interface FrameBus {
-  /** Resolves once the bus has durably accepted the frame (JetStream: PubAck). Throws when down. */
+  /**
+   * Resolves once the frame is durable: JetStream on its PubAck (the stream is on disk), the
+   * in-process bus once the consumer acked it (committed to the store). Throws when down or full.
+   */
   publish(frame: BusFrame): Promise<void>;
   /** Pull deliveries in batches of up to `max`, waiting up to `waitMs`; at-least-once. */
   consume(handler: (deliveries: BusDelivery[]) => Promise<void>, options: FrameBusConsumeOptions): FrameBusConsumer;

@@ -5,6 +5,12 @@ import type { BusDelivery, BusFrame, FrameBus, FrameBusConsumeOptions, FrameBusC
 export interface InProcessFrameBusOptions {
   /** Most frames accepted and not yet acked (ready, in flight or waiting out a nak); publish refuses past it. */
   busFramesMax: number;
+  /**
+   * Longest a publish waits for its frame to be acked (in the log or quarantined) before it gives
+   * up with `bus_unavailable`; the frame stays on the bus and is logged when the consumer gets to
+   * it, so a sender that sends it again gets it logged once. Default 30 000.
+   */
+  publishWaitMs?: number;
 }
 
 /** Counters of the in-process bus, for /metrics and tests. */
@@ -34,20 +40,28 @@ interface Entry {
   /** How many times it was handed out. */
   deliveries: number;
   timer?: NodeJS.Timeout;
+  /** The publishes waiting for this frame to be acked (the first one and any duplicate). */
+  waiting: { resolve(): void; reject(error: FieldproofError): void }[];
 }
 
 /**
  * The embedded frame bus: a bounded in-memory queue with at-least-once delivery. A frame stays on
  * the bus from publish until a consumer acks it; a nak, a handler that throws or returns without
  * settling a delivery, and a consumer that stops all put the frame back for redelivery (in its
- * original order ahead of newer frames). Publishing an id that is still on the bus is accepted
- * without a second copy, like JetStream's duplicate window. It is durable only as long as the
- * process lives: a crash loses what it holds (docs/direct-ingest.md says what that means per
- * transport); the JetStream bus is the durable one.
- * Precondition: `busFramesMax` ≥ 1.
+ * original order ahead of newer frames). Publishing an id that is still on the bus adds no second
+ * copy, like JetStream's duplicate window.
+ * The memory dies with the process, so a publish resolves only once a consumer acked the frame,
+ * that is once it is committed to the store (in the log, or quarantined with its code): what a
+ * sender was told is taken survives a crash (docs/direct-ingest.md). A publish of an id already on
+ * the bus waits for that same ack. A full bus refuses at once with `bus_full`; a publish not acked
+ * within `publishWaitMs`, or pending when the bus closes, fails with `bus_unavailable` (the frame
+ * may still be logged; sending it again is harmless).
+ * Precondition: `busFramesMax` ≥ 1, `publishWaitMs` ≥ 1.
  */
 export function createInProcessFrameBus(options: InProcessFrameBusOptions): InProcessFrameBus {
   assert(Number.isInteger(options.busFramesMax) && options.busFramesMax >= 1, 'busFramesMax is a positive integer');
+  const publishWaitMs = options.publishWaitMs ?? 30_000;
+  assert(Number.isInteger(publishWaitMs) && publishWaitMs >= 1, 'publishWaitMs is a positive integer');
   // Insertion order is delivery order; a redelivered frame goes back to its old place.
   const entries = new Map<string, Entry>();
   const waiters = new Set<() => void>();
@@ -93,12 +107,40 @@ export function createInProcessFrameBus(options: InProcessFrameBusOptions): InPr
       if (stopped()) done();
     });
 
+  /** Wait for `entry`'s ack, at most publishWaitMs. */
+  const waitForAck = (entry: Entry): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve() {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject(error: FieldproofError) {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = entry.waiting.indexOf(waiter);
+        if (index >= 0) entry.waiting.splice(index, 1);
+        reject(
+          new FieldproofError(
+            'bus_unavailable',
+            `the frame ${entry.frame.id} is on the bus but not yet in the log after publishWaitMs ${publishWaitMs}; send it again later (it is logged once)`,
+            { publishWaitMs },
+          ),
+        );
+      }, publishWaitMs);
+      entry.waiting.push(waiter);
+    });
+
   return {
     async publish(frame) {
       if (closed) throw new FieldproofError('bus_unavailable', 'the frame bus is closed (the cloud is stopping)');
-      if (entries.has(frame.id)) {
+      const present = entries.get(frame.id);
+      if (present) {
         stats.duplicates++;
-        return;
+        return waitForAck(present);
       }
       if (entries.size >= options.busFramesMax) {
         stats.refusedFull++;
@@ -108,9 +150,12 @@ export function createInProcessFrameBus(options: InProcessFrameBusOptions): InPr
           { busFramesMax: options.busFramesMax },
         );
       }
-      entries.set(frame.id, { frame, state: 'ready', deliveries: 0 });
+      const entry: Entry = { frame, state: 'ready', deliveries: 0, waiting: [] };
+      entries.set(frame.id, entry);
       stats.published++;
+      const acked = waitForAck(entry);
       wake();
+      return acked;
     },
 
     consume(handler, consumeOptions: FrameBusConsumeOptions): FrameBusConsumer {
@@ -136,6 +181,7 @@ export function createInProcessFrameBus(options: InProcessFrameBusOptions): InPr
               if (entries.get(id) === entry) {
                 entries.delete(id);
                 stats.acked++;
+                for (const waiter of entry.waiting.splice(0)) waiter.resolve();
               }
             },
             async nak(delayMs?: number) {
@@ -184,7 +230,14 @@ export function createInProcessFrameBus(options: InProcessFrameBusOptions): InPr
       closed = true;
       wake();
       await Promise.all([...consumers].map((consumer) => consumer.stop()));
-      for (const entry of entries.values()) if (entry.timer) clearTimeout(entry.timer);
+      const stopped = new FieldproofError(
+        'bus_unavailable',
+        'the cloud stopped before the frame was in the log; send it again (it is logged once)',
+      );
+      for (const entry of entries.values()) {
+        if (entry.timer) clearTimeout(entry.timer);
+        for (const waiter of entry.waiting.splice(0)) waiter.reject(stopped);
+      }
     },
 
     stats: () => ({ ...stats }),

@@ -12,6 +12,7 @@ import { busFrameId, type FrameBus } from '../bus/frame-bus.ts';
 import type { CloudContext } from '../context.ts';
 import { verifyFrameOrigin } from '../ingest/verify-frame-origin.ts';
 import { countIn, type DirectIngestMetrics } from './direct-ingest-metrics.ts';
+import type { VerifiedSignatures } from './verified-signatures.ts';
 
 /** What the verify step needs besides the cloud context. */
 export interface AcceptDirectFrameDependencies {
@@ -24,6 +25,8 @@ export interface AcceptDirectFrameDependencies {
   frameBytesMax: number;
   /** Counters to add to. */
   metrics: DirectIngestMetrics;
+  /** Where good signatures are remembered, so the sequencer in this process need not verify them again. */
+  verifiedSignatures?: VerifiedSignatures;
 }
 
 /** One frame as a transport received it. */
@@ -46,7 +49,7 @@ export interface AcceptDirectFrameParameters {
 /** The verdict on one frame. */
 export type DirectFrameResult =
   | {
-      /** The frame is on the bus: it will be in the log (or dropped as a duplicate of a logged frame). */
+      /** The bus took the frame durably: committed by the sequencer (in-process bus) or on JetStream's disk. */
       ok: true;
       /** The bus id, `${deviceId}:${seq}`. */
       id: string;
@@ -75,7 +78,9 @@ const busCodes = new Set<ErrorCode>(['bus_full', 'bus_unavailable']);
  * The direct-ingest verify step, the edge's verify step done by the cloud: each frame is checked
  * for size (`frameBytesMax`), JSON and schema, a topic that names its device, a device registered
  * with the direct-ingest edge that signs its own frames, and its signature (one bulk call for all
- * frames), then published to the bus; its verdict is returned only after the bus accepted it. A
+ * frames), then published to the bus; its verdict is returned only after the bus holds it durably
+ * (the in-process bus: once it is committed to the store; all frames of a call are published
+ * before any is awaited, so they share the sequencer's batches). A
  * bad frame is quarantined with its code and counted, never published; a frame the bus refuses
  * (`bus_full`) is counted but not quarantined, since the sender should send it again.
  */
@@ -149,6 +154,9 @@ export async function acceptDirectFrame(
   }
   const verdicts = items.length > 0 ? await context.verifier.verifyMany(items) : [];
 
+  // Publish every good frame first, then wait for them together: on the in-process bus a publish
+  // resolves only once its frame is committed, so the frames of one upload share the commits.
+  const published: { index: number; id: string; deviceId: string; seq: number; outcome: Promise<unknown> }[] = [];
   for (const [position, { index, signed, text }] of checks.entries()) {
     const { deviceId, seq } = signed.frame;
     if (verdicts[position] !== true) {
@@ -161,16 +169,20 @@ export async function acceptDirectFrame(
       );
       continue;
     }
+    dependencies.verifiedSignatures?.remember(items[position] as (typeof items)[number]);
     const id = busFrameId(deviceId, seq);
-    try {
-      // The canonical signed frame: the leaf the sequencer will log, whatever spacing the device sent.
-      await bus.publish({
-        id,
-        bytes: utf8(text),
-        receivedAtMs,
-        source: `${parameters.transport}:${parameters.source}`,
-      });
-    } catch (error) {
+    // The canonical signed frame: the leaf the sequencer will log, whatever spacing the device sent.
+    const outcome = bus
+      .publish({ id, bytes: utf8(text), receivedAtMs, source: `${parameters.transport}:${parameters.source}` })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    published.push({ index, id, deviceId, seq, outcome });
+  }
+  for (const { index, id, deviceId, seq, outcome } of published) {
+    const error = await outcome;
+    if (error !== undefined) {
       const refusal =
         error instanceof FieldproofError && busCodes.has(error.code)
           ? error

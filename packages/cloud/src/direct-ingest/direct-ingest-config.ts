@@ -74,6 +74,11 @@ export const DirectIngestConfigSchema = z
     directFramesMax: z.number().int().min(1).max(10_000).default(100),
     /** Most frames on the in-process bus not yet in the log; more are refused with bus_full. */
     busFramesMax: z.number().int().min(1).max(10_000_000).default(100_000),
+    /**
+     * In-process bus: longest a sender waits for its frame to be committed before it is answered
+     * `bus_unavailable` (503; the frame stays on the bus and, sent again, is logged once).
+     */
+    publishWaitMs: z.number().int().min(1).max(600_000).default(30_000),
     /** Most frames the sequencer puts in one batch. */
     batchFramesMax: z.number().int().min(1).max(10_000).default(1_000),
     /** Longest the sequencer waits for a first frame before it pulls again. */

@@ -9,6 +9,9 @@ import {
   eventually,
   startDirectCloud,
 } from '../../_test/direct-ingest-fixture.ts';
+import { createDirectIngestMetrics } from './direct-ingest-metrics.ts';
+import { loadDirectIngestEdge } from './load-direct-ingest-edge.ts';
+import { sequenceDirectFrames } from './sequence-direct-frames.ts';
 
 const frameBytesMax = 1024;
 let direct: DirectCloud;
@@ -82,12 +85,13 @@ describe('direct ingest over HTTPS and CoAP (real sockets)', () => {
     const before = await store.rejectCounts();
     const good: SignedFrame[] = [];
 
-    // HTTPS, one frame: 202 once the bus has it.
+    // HTTPS, one frame: 202 once it is committed, so it is in the store when the answer comes.
     const a1 = alice.frame(1);
     good.push(a1);
     const one = await post(JSON.stringify(a1));
     expect(one.status).toBe(202);
     expect(one.json).toEqual({ id: 'direct-alice:1', deviceId: 'direct-alice', seq: 1 });
+    expect((await store.recentFrames(100, 'direct-alice')).map((row) => row.seq)).toEqual([1]);
 
     // HTTPS, an array mixing good and bad frames: per-frame results, 422, the good ones on the bus.
     const a2 = alice.frame(2);
@@ -166,6 +170,8 @@ describe('direct ingest over HTTPS and CoAP (real sockets)', () => {
       frame_malformed: 2,
       frame_oversize: 2,
     });
+    // Each good frame's signature was verified once, by the verify step; the sequencer re-used it.
+    expect(direct.cloud.directIngest?.verifiedSignatures.stats().reused).toBe(good.length);
     const metrics = await (await direct.fetch(`${direct.cloud.url}/metrics`)).text();
     expect(metrics).toContain('fieldproof_direct_frames_accepted_total{transport="https"} 4');
     expect(metrics).toContain('fieldproof_direct_frames_accepted_total{transport="coap"} 2');
@@ -204,8 +210,8 @@ describe('direct ingest over HTTPS and CoAP (real sockets)', () => {
 });
 
 describe('a full bus', () => {
-  it('refuses with 503 bus_full (HTTPS) and 5.03 (CoAP), counted and not quarantined', async () => {
-    // No sequencer: nothing leaves the two-frame bus.
+  it('answers a frame only once it is committed, and refuses with 503 bus_full (HTTPS) and 5.03 (CoAP) while full', async () => {
+    // No sequencer in the server: the two-frame bus fills, and the test commits by hand later.
     const small = await startDirectCloud(
       { https: true, coap: { port: 0 }, busFramesMax: 2 },
       { directIngest: { sequencer: false } },
@@ -213,14 +219,22 @@ describe('a full bus', () => {
     try {
       const device = directDevice('direct-full');
       await small.register(device);
+      const bus = small.cloud.directIngest?.bus;
+      if (!bus) throw new Error('direct ingest is not running');
       const send = (signed: SignedFrame) =>
         small.fetch(`${small.cloud.url}/v1/ingest/frames`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(signed),
         });
-      expect((await send(device.frame(1))).status).toBe(202);
-      expect((await send(device.frame(2))).status).toBe(202);
+      const answers: number[] = [];
+      const waiting = [device.frame(1), device.frame(2)].map((frame) =>
+        send(frame).then((response) => {
+          answers.push(response.status);
+          return response.status;
+        }),
+      );
+      await eventually(async () => (await bus.depth()) === 2);
       const refused = await send(device.frame(3));
       expect(refused.status).toBe(503);
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('bus_full');
@@ -233,6 +247,30 @@ describe('a full bus', () => {
       const metrics = await (await small.fetch(`${small.cloud.url}/metrics`)).text();
       expect(metrics).toContain('fieldproof_direct_frames_rejected_total{transport="https",code="bus_full"} 1');
       expect(metrics).toContain('fieldproof_direct_bus_frames 2');
+      // The two frames on the bus are not in the log yet, so their senders have no answer yet.
+      expect(answers).toEqual([]);
+      expect(await small.cloud.context.store.recentFrames(10, 'direct-full')).toHaveLength(0);
+      // A sequencer commits them: only now are they answered 202, and they are in the log.
+      const edge = await loadDirectIngestEdge(small.cloud.context.store, {
+        dataDir: small.dataDir,
+        edgeId: 'cloud-direct',
+        nowMs: Date.now(),
+      });
+      const consumer = bus.consume(
+        (deliveries) =>
+          sequenceDirectFrames(small.cloud.context, {
+            deliveries,
+            edge,
+            batchFramesMax: 100,
+            retryDelayMs: 20,
+            metrics: createDirectIngestMetrics(),
+          }).then(() => undefined),
+        { max: 100, waitMs: 20 },
+      );
+      expect(await Promise.all(waiting)).toEqual([202, 202]);
+      await consumer.stop();
+      const logged = (await small.cloud.context.store.recentFrames(10, 'direct-full')).map((row) => row.seq).sort();
+      expect(logged).toEqual([1, 2]);
     } finally {
       await small.close();
     }

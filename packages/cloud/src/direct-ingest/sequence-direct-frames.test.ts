@@ -34,8 +34,9 @@ describe('direct-ingest sequencer step, on the running pipeline', () => {
     const bus = direct.cloud.directIngest?.bus;
     if (!bus) throw new Error('direct ingest is not running');
     const frames = Array.from({ length: 30 }, (_, index) => device.frame(index));
-    for (const frame of frames) await bus.publish(busFrame(frame));
-    await eventually(async () => (await bus.depth()) === 0);
+    // Each publish resolves once its frame is committed; all 30 go out before any is awaited.
+    await Promise.all(frames.map((frame) => bus.publish(busFrame(frame))));
+    expect(await bus.depth()).toBe(0);
     const store = direct.cloud.context.store;
     expect((await store.device(device.deviceId))?.last_seq).toBe(30);
     const head = await store.edge('cloud-direct');
@@ -102,7 +103,9 @@ describe('direct-ingest sequencer step, driven by hand', () => {
     const store = direct.cloud.context.store;
     const bus = createInProcessFrameBus({ busFramesMax: 100 });
     const frames = [device.frame(1), device.frame(2), device.frame(3)];
-    for (const frame of frames) await bus.publish(busFrame(frame));
+    // A publish resolves only on its frame's ack, which this test's consumers give (or lose).
+    let answered = 0;
+    const published = frames.map((frame) => bus.publish(busFrame(frame)).then(() => answered++));
     const storedAtAck: boolean[] = [];
     const logSizeBefore = await store.logSize();
     // The consumer "dies" after the commit and before its acks: nothing acked.
@@ -117,11 +120,14 @@ describe('direct-ingest sequencer step, driven by hand', () => {
     expect(storedAtAck).toEqual([true, true, true]);
     expect(first.outcome.framesStored).toBe(3);
     expect(await bus.depth()).toBe(3);
+    expect(answered).toBe(0);
     expect(await store.logSize()).toBe(logSizeBefore + 1);
     // The next consumer gets the same three again: dropped as duplicates, acked, nothing logged twice.
     const second = await runOnce(bus);
     expect(second.outcome).toMatchObject({ batchSeqs: [], framesStored: 0, duplicates: 3 });
     expect(second.metrics.duplicates).toBe(3);
+    await Promise.all(published);
+    expect(answered).toBe(3);
     expect(await bus.depth()).toBe(0);
     expect(await store.logSize()).toBe(logSizeBefore + 1);
     expect((await store.recentFrames(100, device.deviceId)).length).toBe(3);
@@ -132,13 +138,17 @@ describe('direct-ingest sequencer step, driven by hand', () => {
     const store = direct.cloud.context.store;
     const bus = createInProcessFrameBus({ busFramesMax: 100 });
     const again = device.frame(4);
-    await bus.publish(busFrame(again));
-    // The same frame under another bus id (another ingest node took it too): still one leaf.
-    await bus.publish({ ...busFrame(again), id: `${again.frame.deviceId}:${again.frame.seq}:other-node` });
+    const published = [
+      bus.publish(busFrame(again)),
+      // The same frame under another bus id (another ingest node took it too): still one leaf.
+      bus.publish({ ...busFrame(again), id: `${again.frame.deviceId}:${again.frame.seq}:other-node` }),
+    ];
     const first = await runOnce(bus);
     expect(first.outcome).toMatchObject({ framesStored: 1, duplicates: 1 });
-    await bus.publish(busFrame(again));
+    await Promise.all(published);
+    const resent = bus.publish(busFrame(again));
     const second = await runOnce(bus);
+    await resent;
     expect(second.outcome).toMatchObject({ framesStored: 0, duplicates: 1, batchSeqs: [] });
     expect((await store.recentFrames(100, device.deviceId)).filter((row) => row.seq === 4)).toHaveLength(1);
   });
@@ -152,12 +162,16 @@ describe('direct-ingest sequencer step, driven by hand', () => {
     (forged.frame.readings[0] as { value: number }).value = 99; // signature no longer covers it
     const good2 = device.frame(7);
     const replay = device.frame(8, 2); // a different frame reusing the spent seq 2
-    await bus.publish(busFrame(good1));
-    await bus.publish(busFrame(forged));
-    await bus.publish(busFrame(good2));
-    await bus.publish(busFrame(replay));
-    await bus.publish({ id: 'junk:0', bytes: utf8('{"not":"a frame"}'), receivedAtMs: Date.now(), source: 'test' });
+    // Quarantined is settled too: every publish is answered once the batch is committed.
+    const published = [
+      bus.publish(busFrame(good1)),
+      bus.publish(busFrame(forged)),
+      bus.publish(busFrame(good2)),
+      bus.publish(busFrame(replay)),
+      bus.publish({ id: 'junk:0', bytes: utf8('{"not":"a frame"}'), receivedAtMs: Date.now(), source: 'test' }),
+    ];
     const { outcome } = await runOnce(bus);
+    await Promise.all(published);
     expect(outcome.framesStored).toBe(2);
     expect(outcome.framesQuarantined).toBe(3);
     expect(await bus.depth()).toBe(0);

@@ -17,6 +17,7 @@ import type { BusDelivery } from '../bus/frame-bus.ts';
 import type { CloudContext } from '../context.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
 import type { DirectIngestMetrics } from './direct-ingest-metrics.ts';
+import type { VerifiedSignatures } from './verified-signatures.ts';
 
 export interface SequenceDirectFramesParameters {
   /** One pull from the bus. Every delivery is acked or nak'd before this returns. */
@@ -29,6 +30,8 @@ export interface SequenceDirectFramesParameters {
   retryDelayMs: number;
   /** Counters to add to. */
   metrics: DirectIngestMetrics;
+  /** Signatures the verify step in this process found good: `ingestBatch` does not verify those again. */
+  verifiedSignatures?: VerifiedSignatures;
 }
 
 export interface SequenceDirectFramesResult {
@@ -152,7 +155,7 @@ export async function sequenceDirectFrames(
     }
     const chunk = fresh.slice(start, end);
     start = end;
-    const outcome = await appendDirectBatch(context, edge, chunk);
+    const outcome = await appendDirectBatch(context, edge, chunk, parameters.verifiedSignatures);
     if (outcome instanceof FieldproofError) {
       if (!retryCodes.has(outcome.code)) throw outcome;
       context.log.warn(
@@ -196,6 +199,7 @@ async function appendDirectBatch(
   context: CloudContext,
   edge: { edgeId: string; signer: Signer },
   chunk: Candidate[],
+  verifiedSignatures: VerifiedSignatures | undefined,
 ): Promise<{ batchSeq: number; framesStored: number; framesRejected: number } | FieldproofError> {
   const { suite } = context;
   try {
@@ -232,6 +236,7 @@ async function appendDirectBatch(
       body: utf8(canonicalize(upload)),
       source: `direct:${sources}`,
       seqOrder: 'unique',
+      ...(verifiedSignatures ? { verifiedSignatures } : {}),
     });
     return {
       batchSeq: ingested.batchSeq,

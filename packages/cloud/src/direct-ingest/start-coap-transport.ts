@@ -34,8 +34,8 @@ function coapCode(result: Extract<DirectFrameResult, { ok: false }>): string {
 
 /**
  * The CoAP transport: a CoAP server on UDP taking `POST /frames` with one signed frame as the
- * payload (its JSON bytes). A confirmable request is answered 2.04 Changed only after the bus took
- * the frame; a refused one gets 4.00, 4.01, 4.13 or 5.03 with `{code, message}` (JSON) as the
+ * payload (its JSON bytes). A confirmable request is answered 2.04 Changed only once the bus holds
+ * the frame durably (the in-process bus: committed to the store); a refused one gets 4.00, 4.01, 4.13 or 5.03 with `{code, message}` (JSON) as the
  * payload. Until it has an answer, the device retransmits its confirmable request (RFC 7252 §4.2).
  */
 export async function startCoapTransport(parameters: StartCoapTransportParameters): Promise<CoapTransport> {

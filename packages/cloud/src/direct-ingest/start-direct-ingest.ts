@@ -15,6 +15,7 @@ import { sequenceDirectFrames } from './sequence-direct-frames.ts';
 import { startCoapTransport } from './start-coap-transport.ts';
 import { startHttpsTransport } from './start-https-transport.ts';
 import { startMqttTransport } from './start-mqtt-transport.ts';
+import { createVerifiedSignatures, type VerifiedSignatures } from './verified-signatures.ts';
 
 /** Longest a stop waits for the sequencer to log what the in-process bus still holds. */
 const drainTimeoutMs = 5_000;
@@ -34,6 +35,8 @@ export interface DirectIngest {
   bus: FrameBus;
   /** Counters. */
   metrics: DirectIngestMetrics;
+  /** Signatures verified by the verify step and not yet re-used by the sequencer (counters). */
+  verifiedSignatures: VerifiedSignatures;
   /** The verify step, for a transport the host runs itself. */
   accept(parameters: AcceptDirectFrameParameters): ReturnType<typeof acceptDirectFrame>;
   /** The CoAP server's UDP port, when CoAP is on. */
@@ -64,11 +67,21 @@ export async function startDirectIngest(
     nowMs: context.clock(),
   });
   const ownBus = options.bus === undefined;
-  const bus = options.bus ?? createInProcessFrameBus({ busFramesMax: settings.busFramesMax });
+  const bus =
+    options.bus ??
+    createInProcessFrameBus({
+      busFramesMax: settings.busFramesMax,
+      publishWaitMs: settings.publishWaitMs,
+    });
   const metrics = createDirectIngestMetrics();
   const log = context.log.child({ module: 'direct-ingest' });
+  // A frame verified here is not verified again by this process's sequencer (bounded like the bus).
+  const verifiedSignatures = createVerifiedSignatures({ entriesMax: settings.busFramesMax });
   const accept = (parameters: AcceptDirectFrameParameters) =>
-    acceptDirectFrame({ context, bus, edge, frameBytesMax: settings.frameBytesMax, metrics }, parameters);
+    acceptDirectFrame(
+      { context, bus, edge, frameBytesMax: settings.frameBytesMax, metrics, verifiedSignatures },
+      parameters,
+    );
   context.metricSources = [
     ...(context.metricSources ?? []),
     async () => directIngestMetricFamilies(metrics, await bus.depth()),
@@ -95,6 +108,7 @@ export async function startDirectIngest(
             batchFramesMax: Math.min(settings.batchFramesMax, context.config.limits.batchFramesMax),
             retryDelayMs: settings.retryDelayMs,
             metrics,
+            verifiedSignatures,
           });
         } catch (error) {
           // Not a retry the step knows: give the frames back after a pause and say so loudly.
@@ -110,6 +124,7 @@ export async function startDirectIngest(
     edgeId: edge.edgeId,
     bus,
     metrics,
+    verifiedSignatures,
     accept,
     coapPort: undefined,
     mqttSubscription: undefined,

@@ -16,9 +16,10 @@ export interface StartHttpsTransportParameters {
 /**
  * The HTTPS transport: `POST /v1/ingest/frames` on the cloud's API listener (its TLS when
  * configured), one signed frame as a JSON object or up to `directFramesMax` as a JSON array.
- * The answer comes only after the bus took the frames: one frame gets 202 `{id, deviceId, seq}`
+ * The answer comes only once the bus holds the frames durably (in-process: committed to the store;
+ * JetStream: its PubAck): one frame gets 202 `{id, deviceId, seq}`
  * or its error's status with `{error: {code, message}}`; an array gets one result per frame, 202
- * when all are on the bus, else 503 when any may be retried (`bus_full`) and 422 otherwise (the
+ * when all are durable, else 503 when any may be retried (`bus_full`) and 422 otherwise (the
  * accepted ones are on the bus either way, and sending them again is harmless: duplicates are
  * dropped). The device's signature is its credential. Registered before the server listens.
  */

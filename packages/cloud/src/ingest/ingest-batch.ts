@@ -14,6 +14,7 @@ import {
   utf8,
 } from '@fieldproof/protocol';
 import type { CloudContext } from '../context.ts';
+import type { VerifiedSignatures } from '../direct-ingest/verified-signatures.ts';
 import { type EdgeKeyEntry, edgeKeyHistory, keyIndexForBatch } from '../edges/edge-key-history.ts';
 import { identityStoreOf } from '../identity/identity-store.ts';
 import type { DeviceRow, FrameInsert } from '../storage/cloud-store.ts';
@@ -32,6 +33,11 @@ export interface IngestBatchParameters {
    * and only a second frame with a spent (device, seq) is `frame_replayed`). docs/scale-out.md.
    */
   seqOrder?: 'rising' | 'unique';
+  /**
+   * Signatures this process has just verified (direct ingest's verify step): a frame whose exact
+   * (alg, key, message, signature) is found there is not verified again; any other is.
+   */
+  verifiedSignatures?: VerifiedSignatures;
 }
 
 export interface IngestBatchResult {
@@ -167,13 +173,16 @@ export async function ingestBatch(
       frameProblems.push({ index, code: origin.code, message: origin.message });
       return;
     }
-    verifyIndexes.push(index);
-    items.push({
+    const item = {
       alg: origin.alg,
       publicKey: new Uint8Array(origin.publicKey),
       message: utf8(origin.message),
       signature: fromBase64(frame.sig) ?? new Uint8Array(0),
-    });
+    };
+    // Verified moments ago in this process with this very key: a good signature, not checked twice.
+    if (parameters.verifiedSignatures?.take(item)) return;
+    verifyIndexes.push(index);
+    items.push(item);
   });
   const verdicts = await context.verifier.verifyMany(items);
   if (previousKey && (previousKey.alg !== batch.alg || verdicts[0] !== true)) {
