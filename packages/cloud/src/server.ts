@@ -1,20 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   type BulkVerifier,
   CodedError,
   createTlsFetch,
+  createWebServer,
   type DecisionLog,
   defaultEventRegistry,
   FieldproofError,
   inlineVerifier,
   keyPairSigner,
   readTlsFiles,
-  tlsServerOptions,
 } from '@fieldproof/protocol';
 import Fastify from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -195,8 +193,7 @@ export async function startCloudServer(input: CloudConfigInput, options: StartCl
     logger: false,
     bodyLimit: 1_048_576,
     // HTTPS when configured; Fastify's handler is the same either way.
-    serverFactory: (handler) =>
-      tls ? (createHttpsServer(tlsServerOptions(tls), handler) as unknown as Server) : createHttpServer(handler),
+    serverFactory: (handler) => createWebServer(tls, handler),
   });
   app.setErrorHandler((thrown, _request, reply) => {
     const error = storeUnavailableError(thrown) ?? thrown;

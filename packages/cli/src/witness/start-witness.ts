@@ -1,5 +1,3 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -17,13 +15,13 @@ import {
 } from '@fieldproof/ledger';
 import {
   createTlsFetch,
+  createWebServer,
   type FetchLike,
   fromBase64,
   keyPairSigner,
   loadOrCreateKeyPair,
   type TlsListener,
   type TlsMaterial,
-  tlsServerOptions,
   toBase64,
   toHex,
 } from '@fieldproof/protocol';
@@ -175,8 +173,7 @@ export async function startWitness(options: StartWitnessOptions): Promise<Witnes
   const app = Fastify({
     logger: false,
     bodyLimit: addCheckpointBytesMax,
-    serverFactory: (handler) =>
-      tls ? (createHttpsServer(tlsServerOptions(tls), handler) as unknown as Server) : createHttpServer(handler),
+    serverFactory: (handler) => createWebServer(tls, handler),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
