@@ -297,8 +297,13 @@ describe.each(backends)('access control, $name store', (backend) => {
     expectAnswer(await as('auditor', 'POST', '/v1/api-keys', { name: 'k' }), 201);
   });
 
-  it('enterprise admin: registers in its own organisation only; no finance; creates operators only', async () => {
-    expectAnswer(await as('steelAdmin', 'GET', '/v1/finance/parties'), 403, 'permission_denied');
+  it('enterprise admin: registers in its own organisation only; reads only its own finance; creates operators only', async () => {
+    // Finance reads are scoped to its own party, loans and lots (finance/finance-scope.ts); no finance writes.
+    const parties = await as('steelAdmin', 'GET', '/v1/finance/parties');
+    expectAnswer(parties, 200);
+    expect((parties.body.parties as { partyId: string }[]).map((each) => each.partyId)).toEqual(['steel']);
+    const ownParty = { kind: 'organisation', partyId: 'steel', name: 'Steel Co', roles: ['supplier'] };
+    expectAnswer(await as('steelAdmin', 'POST', '/v1/finance/parties', ownParty), 403, 'permission_denied');
     const foreign = await as('steelAdmin', 'POST', '/v1/sites', { organisationId: 'textile', name: 'Not mine' });
     expectAnswer(foreign, 403, 'organisation_forbidden');
     expectAnswer(await as('steelAdmin', 'POST', '/v1/sites', { id: 'steel-mill', name: 'Mill' }), 201);

@@ -111,7 +111,7 @@ export async function startFinance(
     { ...webhookDelivererDefaults, ...options.webhooks },
   );
   await collateralRoutes(app, services);
-  await riskRoutes(app, sweeper);
+  await riskRoutes(app, sweeper, services);
   await partyFlowRoutes(app, services);
   await loanRoutes(app, services);
   await webhookRoutes(app, services);
