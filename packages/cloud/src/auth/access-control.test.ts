@@ -382,6 +382,16 @@ describe.each(backends)('access control, $name store', (backend) => {
   it('enterprise reads are scoped to its organisation; a cross-organisation read is refused and logged', async () => {
     const listed = (await as('steelAdmin', 'GET', '/v1/frames')).body.items ?? [];
     expect(listed.map((item) => item.deviceId).sort()).toEqual(['scale-1', 'scale-1', 'scale-2']);
+    // Scoped in the query: a page of one holds one of Steel's frames each time, and the pages end with them.
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await as('steelAdmin', 'GET', `/v1/frames?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.items).toHaveLength(1);
+      paged.push(...(page.body.items ?? []).map((item) => item.deviceId as string));
+      cursor = page.body.nextCursor as string | undefined;
+    } while (cursor !== undefined && paged.length < 10);
+    expect(paged.sort()).toEqual(['scale-1', 'scale-1', 'scale-2']);
     expectAnswer(await as('steelAdmin', 'GET', `/v1/frames/${id(frames.inWindow)}`), 200);
     const cross = await as('steelAdmin', 'GET', `/v1/frames/${id(frames.textile)}`);
     expectAnswer(cross, 403, 'organisation_forbidden');
@@ -473,6 +483,11 @@ describe.each(backends)('access control, $name store', (backend) => {
     expectAnswer(await as('officerB', 'GET', `/v1/frames/${id(frames.inWindow)}`), 403, 'consent_missing');
     const listed = (await as('officer', 'GET', '/v1/frames')).body.items ?? [];
     expect(listed.map((item) => item.id)).toEqual([id(frames.inWindow)]);
+    // The consent (site, time window) is part of the list query: one page of one frame, and no cursor
+    // to pages that would only hold frames the bank may not see.
+    const onePage = await as('officer', 'GET', '/v1/frames?limit=1');
+    expect((onePage.body.items ?? []).map((item) => item.id)).toEqual([id(frames.inWindow)]);
+    expect(onePage.body.nextCursor).toBeUndefined();
     expect(((await as('officer', 'GET', '/v1/devices')).body.items ?? []).map((item) => item.deviceId)).toEqual([
       'scale-1',
     ]);
