@@ -404,6 +404,11 @@ describe.each(backends)('access control, $name store', (backend) => {
     expectAnswer(await as('steelAdmin', 'GET', `/v1/events/${'b'.repeat(64)}`), 403, 'organisation_forbidden');
     const events = (await as('steelAdmin', 'GET', '/v1/events')).body.items ?? [];
     expect(events.map((item) => (item.event as { deviceId: string }).deviceId)).toEqual(['scale-1']);
+    const eventPage = await as('steelAdmin', 'GET', '/v1/events?limit=1');
+    expect((eventPage.body.items ?? []).map((item) => (item.event as { deviceId: string }).deviceId)).toEqual([
+      'scale-1',
+    ]);
+    expect(eventPage.body.nextCursor).toBeUndefined();
     // Textile sees the refused reads of its data in its access log, with who tried.
     const log = await accessLogOf('textileAdmin');
     const refused = log.filter((row) => row.subject === userIds.steelAdmin);

@@ -100,13 +100,14 @@ export function coveringConsent(
  * The scope as a condition of a list query over device data (frames, events), so that rows the
  * caller may not see are left out by the store and each page is full: a row's device must be the
  * caller's organisation's, or one a live consent covers with the row's time in the consent's window.
- * Reading kinds are not columns, so a consent's `dataKinds` is checked when a single item is read
- * (as before). Undefined for `all` (no condition). `deviceColumn` and `timeColumn` name the listed
- * table's columns (e.g. `frame.device_id`, `frame.device_time_ms`).
+ * A consent's `dataKinds` is applied when the table has a kind column (an event's type); a frame's
+ * reading kinds are not a column, so they are checked when a single frame is read (as before).
+ * Undefined for `all` (no condition). The columns name the listed table's (e.g. `frame.device_id`,
+ * `frame.device_time_ms`).
  */
 export function deviceScopeCondition(
   scope: DeviceReadScope,
-  columns: { deviceColumn: string; timeColumn: string },
+  columns: { deviceColumn: string; timeColumn: string; kindColumn?: string },
 ): RawBuilder<SqlBool> | undefined {
   if (scope.kind === 'all') return undefined;
   const device = sql.ref(columns.deviceColumn);
@@ -125,7 +126,13 @@ export function deviceScopeCondition(
         consent.deviceIds.size === 0 ? sql`1 = 0` : sql`device.device_id IN (${sql.join([...consent.deviceIds])})`,
       );
     }
-    return sql`(${device} IN (SELECT device.device_id FROM device WHERE ${sql.join(parts, sql` AND `)}) AND ${time} >= ${consent.fromMs} AND ${time} <= ${consent.toMs})`;
+    const kinds =
+      columns.kindColumn === undefined || consent.dataKinds === undefined
+        ? sql``
+        : consent.dataKinds.size === 0
+          ? sql` AND 1 = 0`
+          : sql` AND ${sql.ref(columns.kindColumn)} IN (${sql.join([...consent.dataKinds])})`;
+    return sql`(${device} IN (SELECT device.device_id FROM device WHERE ${sql.join(parts, sql` AND `)}) AND ${time} >= ${consent.fromMs} AND ${time} <= ${consent.toMs}${kinds})`;
   });
   return sql<SqlBool>`(${sql.join(covered, sql` OR `)})`;
 }
