@@ -129,7 +129,8 @@ function sumBy<Item>(items: readonly Item[], key: (item: Item) => string, amount
  * witness status), GET /v1/finance/loans, GET /v1/finance/lots (each valued), GET /v1/borrowers/:id
  * (the borrower 360: party, loans, lots, alerts, the four flows on one timeline, findings and a
  * credit score preview with its reasons), GET /v1/devices/:id/readings (a device's newest frames'
- * readings, for the operating charts). Readable by any authenticated principal or the admin token.
+ * readings, for the operating charts). Each read is scoped to the caller's finance
+ * (finance/finance-scope.ts; docs/access-control.md, "Finance").
  */
 export async function portfolioRoutes(
   app: FastifyInstance,
