@@ -496,6 +496,10 @@ describe.each(backends)('access control, $name store', (backend) => {
     expect(((await as('officer', 'GET', '/v1/devices')).body.items ?? []).map((item) => item.deviceId)).toEqual([
       'scale-1',
     ]);
+    // The consent is part of the device list query too: one page of one device, no cursor past it.
+    const devicePage = await as('officer', 'GET', '/v1/devices?limit=1');
+    expect((devicePage.body.items ?? []).map((item) => item.deviceId)).toEqual(['scale-1']);
+    expect(devicePage.body.nextCursor).toBeUndefined();
     const events = (await as('officer', 'GET', '/v1/events')).body.items ?? [];
     expect(events).toHaveLength(1);
     const bankView = (await as('officer', 'GET', '/v1/consents')).body.items ?? [];

@@ -103,15 +103,14 @@ export function coveringConsent(
  * A consent's `dataKinds` is applied when the table has a kind column (an event's type); a frame's
  * reading kinds are not a column, so they are checked when a single frame is read (as before).
  * Undefined for `all` (no condition). The columns name the listed table's (e.g. `frame.device_id`,
- * `frame.device_time_ms`).
+ * `frame.device_time_ms`); without a time column (the device list) a consent covers its devices.
  */
 export function deviceScopeCondition(
   scope: DeviceReadScope,
-  columns: { deviceColumn: string; timeColumn: string; kindColumn?: string },
+  columns: { deviceColumn: string; timeColumn?: string; kindColumn?: string },
 ): RawBuilder<SqlBool> | undefined {
   if (scope.kind === 'all') return undefined;
   const device = sql.ref(columns.deviceColumn);
-  const time = sql.ref(columns.timeColumn);
   if (scope.kind === 'organisation') {
     return sql<SqlBool>`${device} IN (SELECT device.device_id FROM device WHERE device.organisation_id = ${scope.organisationId})`;
   }
@@ -132,7 +131,11 @@ export function deviceScopeCondition(
         : consent.dataKinds.size === 0
           ? sql` AND 1 = 0`
           : sql` AND ${sql.ref(columns.kindColumn)} IN (${sql.join([...consent.dataKinds])})`;
-    return sql`(${device} IN (SELECT device.device_id FROM device WHERE ${sql.join(parts, sql` AND `)}) AND ${time} >= ${consent.fromMs} AND ${time} <= ${consent.toMs}${kinds})`;
+    const window =
+      columns.timeColumn === undefined
+        ? sql``
+        : sql` AND ${sql.ref(columns.timeColumn)} >= ${consent.fromMs} AND ${sql.ref(columns.timeColumn)} <= ${consent.toMs}`;
+    return sql`(${device} IN (SELECT device.device_id FROM device WHERE ${sql.join(parts, sql` AND `)})${window}${kinds})`;
   });
   return sql<SqlBool>`(${sql.join(covered, sql` OR `)})`;
 }
