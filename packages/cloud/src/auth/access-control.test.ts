@@ -297,8 +297,13 @@ describe.each(backends)('access control, $name store', (backend) => {
     expectAnswer(await as('auditor', 'POST', '/v1/api-keys', { name: 'k' }), 201);
   });
 
-  it('enterprise admin: registers in its own organisation only; no finance; creates operators only', async () => {
-    expectAnswer(await as('steelAdmin', 'GET', '/v1/finance/parties'), 403, 'permission_denied');
+  it('enterprise admin: registers in its own organisation only; reads only its own finance; creates operators only', async () => {
+    // Finance reads are scoped to its own party, loans and lots (finance/finance-scope.ts); no finance writes.
+    const parties = await as('steelAdmin', 'GET', '/v1/finance/parties');
+    expectAnswer(parties, 200);
+    expect((parties.body.parties as { partyId: string }[]).map((each) => each.partyId)).toEqual(['steel']);
+    const ownParty = { kind: 'organisation', partyId: 'steel', name: 'Steel Co', roles: ['supplier'] };
+    expectAnswer(await as('steelAdmin', 'POST', '/v1/finance/parties', ownParty), 403, 'permission_denied');
     const foreign = await as('steelAdmin', 'POST', '/v1/sites', { organisationId: 'textile', name: 'Not mine' });
     expectAnswer(foreign, 403, 'organisation_forbidden');
     expectAnswer(await as('steelAdmin', 'POST', '/v1/sites', { id: 'steel-mill', name: 'Mill' }), 201);
@@ -377,6 +382,16 @@ describe.each(backends)('access control, $name store', (backend) => {
   it('enterprise reads are scoped to its organisation; a cross-organisation read is refused and logged', async () => {
     const listed = (await as('steelAdmin', 'GET', '/v1/frames')).body.items ?? [];
     expect(listed.map((item) => item.deviceId).sort()).toEqual(['scale-1', 'scale-1', 'scale-2']);
+    // Scoped in the query: a page of one holds one of Steel's frames each time, and the pages end with them.
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await as('steelAdmin', 'GET', `/v1/frames?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.items).toHaveLength(1);
+      paged.push(...(page.body.items ?? []).map((item) => item.deviceId as string));
+      cursor = page.body.nextCursor as string | undefined;
+    } while (cursor !== undefined && paged.length < 10);
+    expect(paged.sort()).toEqual(['scale-1', 'scale-1', 'scale-2']);
     expectAnswer(await as('steelAdmin', 'GET', `/v1/frames/${id(frames.inWindow)}`), 200);
     const cross = await as('steelAdmin', 'GET', `/v1/frames/${id(frames.textile)}`);
     expectAnswer(cross, 403, 'organisation_forbidden');
@@ -389,6 +404,11 @@ describe.each(backends)('access control, $name store', (backend) => {
     expectAnswer(await as('steelAdmin', 'GET', `/v1/events/${'b'.repeat(64)}`), 403, 'organisation_forbidden');
     const events = (await as('steelAdmin', 'GET', '/v1/events')).body.items ?? [];
     expect(events.map((item) => (item.event as { deviceId: string }).deviceId)).toEqual(['scale-1']);
+    const eventPage = await as('steelAdmin', 'GET', '/v1/events?limit=1');
+    expect((eventPage.body.items ?? []).map((item) => (item.event as { deviceId: string }).deviceId)).toEqual([
+      'scale-1',
+    ]);
+    expect(eventPage.body.nextCursor).toBeUndefined();
     // Textile sees the refused reads of its data in its access log, with who tried.
     const log = await accessLogOf('textileAdmin');
     const refused = log.filter((row) => row.subject === userIds.steelAdmin);
@@ -468,9 +488,18 @@ describe.each(backends)('access control, $name store', (backend) => {
     expectAnswer(await as('officerB', 'GET', `/v1/frames/${id(frames.inWindow)}`), 403, 'consent_missing');
     const listed = (await as('officer', 'GET', '/v1/frames')).body.items ?? [];
     expect(listed.map((item) => item.id)).toEqual([id(frames.inWindow)]);
+    // The consent (site, time window) is part of the list query: one page of one frame, and no cursor
+    // to pages that would only hold frames the bank may not see.
+    const onePage = await as('officer', 'GET', '/v1/frames?limit=1');
+    expect((onePage.body.items ?? []).map((item) => item.id)).toEqual([id(frames.inWindow)]);
+    expect(onePage.body.nextCursor).toBeUndefined();
     expect(((await as('officer', 'GET', '/v1/devices')).body.items ?? []).map((item) => item.deviceId)).toEqual([
       'scale-1',
     ]);
+    // The consent is part of the device list query too: one page of one device, no cursor past it.
+    const devicePage = await as('officer', 'GET', '/v1/devices?limit=1');
+    expect((devicePage.body.items ?? []).map((item) => item.deviceId)).toEqual(['scale-1']);
+    expect(devicePage.body.nextCursor).toBeUndefined();
     const events = (await as('officer', 'GET', '/v1/events')).body.items ?? [];
     expect(events).toHaveLength(1);
     const bankView = (await as('officer', 'GET', '/v1/consents')).body.items ?? [];

@@ -1,3 +1,4 @@
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { AuthStore, ConsentRow } from './auth-store.ts';
 import type { Principal } from './principal.ts';
 
@@ -93,4 +94,48 @@ export function coveringConsent(
         consent.dataKinds === undefined ||
         item.kinds.some((kind) => consent.dataKinds?.has(kind))),
   );
+}
+
+/**
+ * The scope as a condition of a list query over device data (frames, events), so that rows the
+ * caller may not see are left out by the store and each page is full: a row's device must be the
+ * caller's organisation's, or one a live consent covers with the row's time in the consent's window.
+ * A consent's `dataKinds` is applied when the table has a kind column (an event's type); a frame's
+ * reading kinds are not a column, so they are checked when a single frame is read (as before).
+ * Undefined for `all` (no condition). The columns name the listed table's (e.g. `frame.device_id`,
+ * `frame.device_time_ms`); without a time column (the device list) a consent covers its devices.
+ */
+export function deviceScopeCondition(
+  scope: DeviceReadScope,
+  columns: { deviceColumn: string; timeColumn?: string; kindColumn?: string },
+): RawBuilder<SqlBool> | undefined {
+  if (scope.kind === 'all') return undefined;
+  const device = sql.ref(columns.deviceColumn);
+  if (scope.kind === 'organisation') {
+    return sql<SqlBool>`${device} IN (SELECT device.device_id FROM device WHERE device.organisation_id = ${scope.organisationId})`;
+  }
+  if (scope.consents.length === 0) return sql<SqlBool>`1 = 0`;
+  const covered = scope.consents.map((consent) => {
+    const parts = [sql`device.organisation_id = ${consent.organisationId}`];
+    if (consent.siteIds !== undefined) {
+      parts.push(consent.siteIds.size === 0 ? sql`1 = 0` : sql`device.site_id IN (${sql.join([...consent.siteIds])})`);
+    }
+    if (consent.deviceIds !== undefined) {
+      parts.push(
+        consent.deviceIds.size === 0 ? sql`1 = 0` : sql`device.device_id IN (${sql.join([...consent.deviceIds])})`,
+      );
+    }
+    const kinds =
+      columns.kindColumn === undefined || consent.dataKinds === undefined
+        ? sql``
+        : consent.dataKinds.size === 0
+          ? sql` AND 1 = 0`
+          : sql` AND ${sql.ref(columns.kindColumn)} IN (${sql.join([...consent.dataKinds])})`;
+    const window =
+      columns.timeColumn === undefined
+        ? sql``
+        : sql` AND ${sql.ref(columns.timeColumn)} >= ${consent.fromMs} AND ${sql.ref(columns.timeColumn)} <= ${consent.toMs}`;
+    return sql`(${device} IN (SELECT device.device_id FROM device WHERE ${sql.join(parts, sql` AND `)})${window}${kinds})`;
+  });
+  return sql<SqlBool>`(${sql.join(covered, sql` OR `)})`;
 }

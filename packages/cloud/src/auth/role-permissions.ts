@@ -33,7 +33,8 @@ export type Permission = (typeof permissions)[number];
  * The one table of who may do what. A bank auditor reads what a bank officer reads and changes
  * nothing; a witness operator needs only the public log routes and the status page; enterprise
  * users see their own organisation's registry and data (scoping by organisation and consent is
- * applied on top of these, in device-read-scope.ts).
+ * applied on top of these, in device-read-scope.ts; finance reads of an enterprise are its own loans,
+ * lots and party, by finance/finance-scope.ts).
  */
 export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
   platform_admin: permissions,
@@ -68,6 +69,7 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
     'data:read',
     'quarantine:read',
     'decisions:read',
+    'finance:read',
     'users:read',
     'users:manage',
     'api-keys:manage',
@@ -80,6 +82,7 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
     'registry:read',
     'data:read',
     'quarantine:read',
+    'finance:read',
     'users:read',
     'api-keys:manage',
   ],

@@ -90,7 +90,8 @@ export const routePermissions: Readonly<Record<string, Permission | PublicAccess
   'POST /v1/alerts/:id/assign': 'alerts:act',
   'POST /v1/alerts/:id/resolve': 'alerts:act',
   'POST /v1/alerts/:id/notes': 'alerts:act',
-  // Finance: bank roles (the auditor reads only) and the platform admin.
+  // Finance: bank roles (the auditor reads only), enterprises read their own; every route is
+  // scoped further to the caller's organisation by finance/finance-scope.ts.
   'POST /v1/finance/parties': 'finance:write',
   'POST /v1/finance/relationships': 'finance:write',
   'GET /v1/finance/parties': 'finance:read',

@@ -1,4 +1,5 @@
 import { assert } from '@fieldproof/protocol';
+import { type DeviceReadScope, deviceScopeCondition } from '../auth/device-read-scope.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
 import {
   type EventCheckStatus,
@@ -35,6 +36,8 @@ export interface ListEventsParameters {
   checkStatus?: EventCheckStatus;
   /** Only events of this edge. */
   edgeId?: string;
+  /** Only events this read scope sees (device owner, consents with their windows and kinds), in the query. */
+  readScope?: DeviceReadScope;
   /** How many, 1..eventListLimitMax. */
   limit: number;
   /** The `nextCursor` of the previous page. */
@@ -123,6 +126,14 @@ export function createKyselyEventStore(store: CloudStore): EventStore {
       if (parameters.type !== undefined) query = query.where('type', '=', parameters.type);
       if (parameters.checkStatus !== undefined) query = query.where('check_status', '=', parameters.checkStatus);
       if (parameters.edgeId !== undefined) query = query.where('edge_id', '=', parameters.edgeId);
+      const inScope =
+        parameters.readScope &&
+        deviceScopeCondition(parameters.readScope, {
+          deviceColumn: 'derived_event.device_id',
+          timeColumn: 'derived_event.start_time_ms',
+          kindColumn: 'derived_event.type',
+        });
+      if (inScope) query = query.where(inScope);
       const after = parameters.cursor === undefined ? undefined : decodeEventCursor(parameters.cursor);
       if (after) {
         query = query.where((eb) =>

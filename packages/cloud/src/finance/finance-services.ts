@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { createKyselyAlertStore } from '../alerts/kysely-alert-store.ts';
 import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import type { CloudStore, DecisionStore } from '../storage/cloud-store.ts';
+import { createFinanceAccess, type FinanceAccess } from './finance-scope.ts';
 import { createFinanceStateStore, type FinanceStateStore } from './finance-state-store.ts';
 import { openFinanceStores } from './stores/open-finance-stores.ts';
 import { createWebhookStore, type WebhookStore } from './webhooks/webhook-store.ts';
@@ -95,6 +96,8 @@ export interface FinanceServices {
   store: CloudStore;
   /** Webhook subscriptions and deliveries. */
   webhooks: WebhookStore;
+  /** The finance tenancy gate: each caller's scope, and logged refusals (finance-scope.ts). */
+  access: FinanceAccess;
   /** Thresholds and timing. */
   settings: FinanceSettings;
   /** Now, UTC ms. */
@@ -152,6 +155,7 @@ export function createFinanceServices(parameters: {
     decisions: parameters.store,
     store: parameters.store,
     webhooks: createWebhookStore(parameters.store, parameters.cipher),
+    access: createFinanceAccess({ store: parameters.store, clock: parameters.clock }),
     settings: { ...financeSettingsDefaults, ...parameters.settings },
     clock: parameters.clock,
     newId: (prefix) => `${prefix}-${randomUUID()}`,

@@ -21,7 +21,7 @@ export async function raiseAndNotify(
   for (const alert of result.raised) {
     await enqueueWebhookEvent(
       { webhooks: services.webhooks, clock: services.clock },
-      { eventType: 'alert.raised', eventId: alert.alertId, data: alert },
+      { eventType: 'alert.raised', eventId: alert.alertId, data: alert, organisationId: alert.organisationId },
     );
     services.log.info({ alertId: alert.alertId, rule: alert.rule, subjectId: alert.subjectId }, 'alert raised');
   }

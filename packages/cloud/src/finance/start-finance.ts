@@ -5,7 +5,7 @@ import type { FieldCipher } from '../crypto-at-rest/field-cipher.ts';
 import type { EventStore } from '../events/kysely-event-store.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
 import { storeKysely } from '../storage/store-kysely.ts';
-import { loadDemoSupplyChain } from './demo/load-demo-supply-chain.ts';
+import { demoOrganisations, loadDemoSupplyChain } from './demo/load-demo-supply-chain.ts';
 import {
   createFinanceServices,
   type FinanceServices,
@@ -81,7 +81,10 @@ export async function startFinance(
     log: parameters.log,
     ...(parameters.cipher ? { cipher: parameters.cipher } : {}),
     ...(options.stores ? { stores: options.stores } : {}),
-    ...(options.settings ? { settings: options.settings } : {}),
+    // The demo's circular-trade alerts belong to the demo bank, so its officers see them (tenancy).
+    ...(options.settings || options.demo
+      ? { settings: { ...(options.demo ? { bankOrganisationId: demoOrganisations.bank } : {}), ...options.settings } }
+      : {}),
   });
   // The sites of lots pledged before this start, so the sweep and the follower see them again.
   const sites = await storeKysely<FinanceDatabase>(parameters.store)
@@ -111,7 +114,7 @@ export async function startFinance(
     { ...webhookDelivererDefaults, ...options.webhooks },
   );
   await collateralRoutes(app, services);
-  await riskRoutes(app, sweeper);
+  await riskRoutes(app, sweeper, services);
   await partyFlowRoutes(app, services);
   await loanRoutes(app, services);
   await webhookRoutes(app, services);

@@ -1,6 +1,6 @@
 import { RiskError } from '@fieldproof/finance';
 import { type Decision, IdSchema } from '@fieldproof/protocol';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actOnAlert } from '../alerts/act-on-alert.ts';
 import { alertListLimitMax, type CloudAlertStore, decodeAlertCursor } from '../alerts/kysely-alert-store.ts';
@@ -8,6 +8,7 @@ import { JsonObjectSchema } from '../api/openapi-schemas.ts';
 import { pageSchema } from '../api/page-cursor.ts';
 import type { CloudContext } from '../context.ts';
 import { appendDecision } from '../decisions/append-decision.ts';
+import { alertInScope, createFinanceAccess } from '../finance/finance-scope.ts';
 
 const ListQuery = z
   .object({
@@ -47,13 +48,24 @@ function sendRiskError(reply: FastifyReply, error: unknown) {
 }
 
 /**
- * The alert API (admin token until roles land): GET /v1/alerts (filters state, severity, rule,
+ * The alert API, scoped to the caller's organisation (docs/access-control.md): GET /v1/alerts (filters state, severity, rule,
  * subjectId, organisationId; `limit` and `cursor` pages, newest first), GET /v1/alerts/:id,
  * POST /v1/alerts/:id/acknowledge | assign | resolve (each with an optional `note`; resolve with a
  * `decisionId` also logs the `alert.resolved` decision and answers its log index) and
  * /v1/alerts/:id/notes. A refused transition answers its RiskError code (409 alert_transition_invalid).
  */
 export async function alertRoutes(app: FastifyInstance, context: CloudContext, alerts: CloudAlertStore): Promise<void> {
+  // Tenancy (finance/finance-scope.ts): an alert belongs to the organisation whose officers act on
+  // it. Lists are filtered in the query; another organisation's alert, or one unknown to a scoped
+  // caller, is refused and logged.
+  const access = createFinanceAccess({ store: context.store, clock: context.clock });
+  const gateAlert = async (request: FastifyRequest, alertId: string): Promise<void> => {
+    const scope = access.scopeOf(request);
+    if (scope.kind === 'all') return;
+    const alert = await alerts.get(alertId);
+    if (alert && alertInScope(scope, alert)) return;
+    await access.refuse(request, alert?.organisationId ?? null, `alert:${alertId}`);
+  };
   app.get(
     '/v1/alerts',
     {
@@ -69,13 +81,18 @@ export async function alertRoutes(app: FastifyInstance, context: CloudContext, a
     },
     async (request) => {
       const query = ListQuery.parse(request.query);
+      const scope = access.scopeOf(request);
+      if (scope.kind !== 'all' && query.organisationId !== undefined && query.organisationId !== scope.organisationId) {
+        await access.refuse(request, query.organisationId, 'alerts');
+      }
+      const organisationId = scope.kind === 'all' ? query.organisationId : scope.organisationId;
       const page = await alerts.list({
         limit: query.limit,
         ...(query.state === undefined ? {} : { state: query.state }),
         ...(query.severity === undefined ? {} : { severity: query.severity }),
         ...(query.rule === undefined ? {} : { rule: query.rule as never }),
         ...(query.subjectId === undefined ? {} : { subjectId: query.subjectId }),
-        ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
+        ...(organisationId === undefined ? {} : { organisationId }),
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
       });
       return { items: page.alerts, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
@@ -96,6 +113,7 @@ export async function alertRoutes(app: FastifyInstance, context: CloudContext, a
     },
     async (request, reply) => {
       const { id } = Params.parse(request.params);
+      await gateAlert(request, id);
       const alert = await alerts.get(id);
       if (!alert) return reply.code(404).send({ error: { code: 'alert_not_found', message: `no alert ${id}` } });
       return { alert };
@@ -122,6 +140,7 @@ export async function alertRoutes(app: FastifyInstance, context: CloudContext, a
     },
     async (request, reply) => {
       const { id } = Params.parse(request.params);
+      await gateAlert(request, id);
       const body = AcknowledgeBody.parse(request.body ?? {});
       const { note, ...action } = body;
       return actOnAlert(dependencies, {
@@ -147,6 +166,7 @@ export async function alertRoutes(app: FastifyInstance, context: CloudContext, a
     },
     async (request, reply) => {
       const { id } = Params.parse(request.params);
+      await gateAlert(request, id);
       const { note, ...action } = AssignBody.parse(request.body ?? {});
       return actOnAlert(dependencies, {
         alertId: id,
@@ -171,6 +191,7 @@ export async function alertRoutes(app: FastifyInstance, context: CloudContext, a
     },
     async (request, reply) => {
       const { id } = Params.parse(request.params);
+      await gateAlert(request, id);
       const { note, ...action } = ResolveBody.parse(request.body ?? {});
       return actOnAlert(dependencies, {
         alertId: id,
@@ -195,6 +216,7 @@ export async function alertRoutes(app: FastifyInstance, context: CloudContext, a
     },
     async (request, reply) => {
       const { id } = Params.parse(request.params);
+      await gateAlert(request, id);
       const body = NoteBody.parse(request.body ?? {});
       return actOnAlert(dependencies, { alertId: id, action: { type: 'note', ...body } }).catch((error) =>
         sendRiskError(reply, error),

@@ -13,6 +13,7 @@ import { JsonObjectSchema } from '../api/openapi-schemas.ts';
 import { deviceAccessOf } from '../auth/device-access.ts';
 import type { RequireReader } from '../auth/require-reader.ts';
 import type { CloudContext } from '../context.ts';
+import { type FinanceScope, partiesInScope, whereLoanInScope, whereLotInScope } from '../finance/finance-scope.ts';
 import type { FinanceServices } from '../finance/finance-services.ts';
 import { findFinanceFindings } from '../finance/find-finance-findings.ts';
 import { flowRecordTypes } from '../finance/import-flow-records.ts';
@@ -56,26 +57,35 @@ export interface LotValuation {
   valuation: ReturnType<typeof assessLoanToValue> | null;
 }
 
+/** The alert list filter of a scope: a bank's or an enterprise's own alerts, everything for the platform. */
+function alertScope(scope: FinanceScope): { organisationId?: string } {
+  return scope.kind === 'all' ? {} : { organisationId: scope.organisationId };
+}
+
 /** A loan's principal still outstanding: the principal less every repayment's principal part. */
 function outstandingPrincipalMinor(loan: Loan): bigint {
   if (loan.state !== 'disbursed') return loan.state === 'closed' ? 0n : loan.principalMinor;
   return loan.repayments.reduce((left, repayment) => left - repayment.principalMinor, loan.principalMinor);
 }
 
-async function listLoans(services: FinanceServices): Promise<Loan[]> {
-  const rows = await storeKysely<FinanceDatabase>(services.store)
-    .selectFrom('finance_loan')
-    .select('document')
+/** The scope's loans, filtered in the query (finance-scope.ts), so the row limit counts only them. */
+async function listLoans(services: FinanceServices, scope: FinanceScope): Promise<Loan[]> {
+  const rows = await whereLoanInScope(
+    storeKysely<FinanceDatabase>(services.store).selectFrom('finance_loan').select('document'),
+    scope,
+  )
     .orderBy('loan_id')
     .limit(portfolioRowsMax)
     .execute();
   return rows.map((row) => decodeDocument<Loan>(row.document));
 }
 
-async function listLots(services: FinanceServices): Promise<PledgedLot[]> {
-  const rows = await storeKysely<FinanceDatabase>(services.store)
-    .selectFrom('finance_lot')
-    .select('document')
+/** The scope's lots, filtered in the query. */
+async function listLots(services: FinanceServices, scope: FinanceScope): Promise<PledgedLot[]> {
+  const rows = await whereLotInScope(
+    storeKysely<FinanceDatabase>(services.store).selectFrom('finance_lot').select('document'),
+    scope,
+  )
     .orderBy('lot_id')
     .limit(portfolioRowsMax)
     .execute();
@@ -119,7 +129,8 @@ function sumBy<Item>(items: readonly Item[], key: (item: Item) => string, amount
  * witness status), GET /v1/finance/loans, GET /v1/finance/lots (each valued), GET /v1/borrowers/:id
  * (the borrower 360: party, loans, lots, alerts, the four flows on one timeline, findings and a
  * credit score preview with its reasons), GET /v1/devices/:id/readings (a device's newest frames'
- * readings, for the operating charts). Readable by any authenticated principal or the admin token.
+ * readings, for the operating charts). Each read is scoped to the caller's finance
+ * (finance/finance-scope.ts; docs/access-control.md, "Finance").
  */
 export async function portfolioRoutes(
   app: FastifyInstance,
@@ -141,12 +152,15 @@ export async function portfolioRoutes(
     },
     async (request) => {
       requireReader(request);
-      const loans = await listLoans(services);
-      const lots = valueLots(services, await listLots(services), loans);
+      const scope = services.access.scopeOf(request);
+      const loans = await listLoans(services, scope);
+      const lots = valueLots(services, await listLots(services, scope), loans);
       const live = loans.filter((loan) => loan.state === 'disbursed');
       const unresolved: Alert[] = [];
       for (const state of ['open', 'acknowledged'] as const) {
-        unresolved.push(...(await context.alerts.list({ state, limit: portfolioAlertsMax })).alerts);
+        unresolved.push(
+          ...(await context.alerts.list({ state, limit: portfolioAlertsMax, ...alertScope(scope) })).alerts,
+        );
       }
       const alertsBySeverity = { low: 0, medium: 0, high: 0, critical: 0 };
       for (const alert of unresolved) alertsBySeverity[alert.severity] += 1;
@@ -197,7 +211,7 @@ export async function portfolioRoutes(
     },
     async (request) => {
       requireReader(request);
-      return jsonSafe({ items: await listLoans(services) });
+      return jsonSafe({ items: await listLoans(services, services.access.scopeOf(request)) });
     },
   );
 
@@ -215,8 +229,9 @@ export async function portfolioRoutes(
     },
     async (request) => {
       requireReader(request);
-      const loans = await listLoans(services);
-      return jsonSafe({ items: valueLots(services, await listLots(services), loans) });
+      const scope = services.access.scopeOf(request);
+      const loans = await listLoans(services, scope);
+      return jsonSafe({ items: valueLots(services, await listLots(services, scope), loans) });
     },
   );
 
@@ -235,13 +250,18 @@ export async function portfolioRoutes(
     async (request) => {
       requireReader(request);
       const { id } = IdParams.parse(request.params);
+      // Tenancy: a bank sees its borrowers (and of them, only its own loans, lots and alerts), an
+      // enterprise itself; any other party, known or not, is refused and logged.
+      const scope = services.access.scopeOf(request);
+      const visible = await partiesInScope(services.store, scope);
+      if (visible && !visible.has(id)) await services.access.refuse(request, id, `borrower:${id}`);
       const party = (await services.parties.listParties()).find((each) => each.partyId === id);
       if (!party) throw new FieldproofError('not_found', `no borrower ${id}`);
-      const allLoans = await listLoans(services);
+      const allLoans = await listLoans(services, scope);
       const loans = allLoans.filter((loan) => loan.borrowerId === id);
       const lots = valueLots(
         services,
-        (await listLots(services)).filter((lot) => lot.pledgorId === id),
+        (await listLots(services, scope)).filter((lot) => lot.pledgorId === id),
         allLoans,
       );
       const deviceIds = [...new Set(lots.flatMap((valued) => valued.lot.monitoringDeviceIds))];
@@ -251,7 +271,7 @@ export async function portfolioRoutes(
         ...lots.map((valued) => valued.lot.lotId),
         ...deviceIds,
       ]);
-      const alerts = (await context.alerts.list({ limit: portfolioAlertsMax })).alerts.filter(
+      const alerts = (await context.alerts.list({ limit: portfolioAlertsMax, ...alertScope(scope) })).alerts.filter(
         (alert) => subjects.has(alert.subjectId) || alert.organisationId === id,
       );
       const timeline: { flow: string; recordType: string; recordId: string; atMs: number }[] = [];
@@ -273,7 +293,14 @@ export async function portfolioRoutes(
         }
       }
       for (const deviceId of deviceIds) {
-        for (const frame of await context.store.recentFrames(timelineFramesPerDeviceMax, deviceId)) {
+        // Frames are device data: the caller's organisation or a consent must cover each (device-access.ts).
+        const frames = await deviceAccessOf(context).filter(
+          request,
+          await context.store.recentFrames(timelineFramesPerDeviceMax, deviceId),
+          (frame) => ({ deviceId: frame.device_id, timeMs: frame.device_time_ms }),
+          `borrower:${id}/timeline`,
+        );
+        for (const frame of frames) {
           timeline.push({ flow: 'information', recordType: 'frame', recordId: frame.id, atMs: frame.device_time_ms });
         }
       }

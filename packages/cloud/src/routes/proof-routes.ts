@@ -1,4 +1,5 @@
 import {
+  assert,
   FrameProofBundleSchema,
   HashHexSchema,
   SignedFrameSchema,
@@ -10,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { decodePageCursor, pageQueryFields, pageSchema, toPage } from '../api/page-cursor.ts';
 import { deviceAccessOf } from '../auth/device-access.ts';
-import type { DataItem } from '../auth/device-read-scope.ts';
+import { type DataItem, deviceReadScope, deviceScopeCondition } from '../auth/device-read-scope.ts';
 import type { CloudContext } from '../context.ts';
 import { edgeKeyHistory } from '../edges/edge-key-history.ts';
 import { identityStoreOf } from '../identity/identity-store.ts';
@@ -94,6 +95,15 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
         select = select.where('device_id', '=', query.deviceId).orderBy('seq', 'desc');
         if (position) select = select.where('seq', '<', position[0] as number);
       }
+      // The caller's scope is part of the query, so every page is full and its cursor right.
+      const { principal } = request;
+      const { auth } = context;
+      assert(principal !== undefined && auth !== undefined, 'the frame list runs behind installAuth');
+      const inScope = deviceScopeCondition(await deviceReadScope(auth, principal, context.clock()), {
+        deviceColumn: 'frame.device_id',
+        timeColumn: 'frame.device_time_ms',
+      });
+      if (inScope) select = select.where(inScope);
       const rows = await select.execute();
       const attestations = new Map<string, string>();
       const attestationOf = async (deviceId: string): Promise<string> => {
@@ -120,8 +130,8 @@ export async function proofRoutes(app: FastifyInstance, context: CloudContext): 
           receivedAtMs: row.received_at_ms,
         }),
       );
-      // Rows the caller may not see are dropped from the page (the cursor still moves past them);
-      // the list shows no readings, so it is scoped by device and time, kinds when a frame is read.
+      // The query already left out what the caller may not see; the gate writes the bank's access
+      // log rows. The list shows no readings, so it is scoped by device and time, kinds when a frame is read.
       const visible = await access.filter(
         request,
         page.items,

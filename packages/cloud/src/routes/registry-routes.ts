@@ -1,8 +1,9 @@
-import { FieldproofError, fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
+import { assert, FieldproofError, fromBase64, IdSchema, SignatureAlgorithmSchema } from '@fieldproof/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { decodePageCursor, pageQueryFields, pageSchema, toPage } from '../api/page-cursor.ts';
 import { deviceAccessOf } from '../auth/device-access.ts';
+import { deviceReadScope, deviceScopeCondition } from '../auth/device-read-scope.ts';
 import { requirePermission } from '../auth/require-permission.ts';
 import type { CloudContext } from '../context.ts';
 import { edgeHealth } from '../edges/edge-health.ts';
@@ -249,8 +250,13 @@ export async function registryRoutes(app: FastifyInstance, context: CloudContext
         .orderBy('device_id')
         .limit(query.limit + 1);
       if (after !== undefined) select = select.where('device_id', '>', after);
-      // The page is cut before the caller's scope filters it (docs/access-control.md): a page may
-      // hold fewer than `limit` devices, and the cursor still moves on.
+      // The caller's scope is part of the query (docs/access-control.md), so each page is full.
+      const principal = request.principal;
+      assert(principal !== undefined, 'the device list runs behind installAuth');
+      const inScope = deviceScopeCondition(await deviceReadScope(auth(), principal, context.clock()), {
+        deviceColumn: 'device.device_id',
+      });
+      if (inScope) select = select.where(inScope);
       const page = toPage(
         await select.execute(),
         query.limit,

@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
 import { applyStockMovementEvents } from '../apply-stock-movement-events.ts';
+import { lotInScope, lotWritable } from '../finance-scope.ts';
 import type { FinanceServices } from '../finance-services.ts';
 import { orderRelease } from '../order-release.ts';
 import { pledgeLot } from '../pledge-lot.ts';
@@ -67,6 +68,16 @@ const EventsBodySchema = z.object({ events: z.array(z.unknown()).min(1).max(1_00
  * POST /v1/finance/stock-movements (accepted derived events). Permissions: auth/route-permissions.ts.
  */
 export async function collateralRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
+  // Tenancy (finance-scope.ts): a lot outside the caller's scope, or unknown to a scoped caller, is
+  // refused and logged; only its pledgee (or its loan's lender) orders releases.
+  const gateLot = async (request: FastifyRequest, lotId: string, mode: 'read' | 'write'): Promise<void> => {
+    const scope = services.access.scopeOf(request);
+    if (scope.kind === 'all') return;
+    const lot = await services.collateral.getLot(lotId);
+    const loan = lot ? await services.loans.getLoan(lot.loanId) : undefined;
+    if (lot && (mode === 'read' ? lotInScope(scope, lot, loan) : lotWritable(scope, lot, loan))) return;
+    await services.access.refuse(request, lot?.pledgeeId ?? null, `lot:${lotId}`);
+  };
   app.post(
     '/v1/finance/collateral/lots',
     {
@@ -82,6 +93,19 @@ export async function collateralRoutes(app: FastifyInstance, services: FinanceSe
     },
     async (request, reply) => {
       const body = PledgeBodySchema.parse(request.body);
+      // A bank pledges to itself only, for a loan it lends (or one not applied for yet).
+      const scope = services.access.scopeOf(request);
+      if (scope.kind !== 'all') {
+        const loan = await services.loans.getLoan(body.loanId);
+        const own = scope.kind === 'lender' ? scope.organisationId : undefined;
+        if (body.pledgeeId !== own || (loan !== undefined && loan.lenderId !== own)) {
+          await services.access.refuse(request, loan?.lenderId ?? body.pledgeeId, `lot:${body.lotId}`);
+        }
+        const existing = await services.collateral.getLot(body.lotId);
+        if (existing && existing.pledgeeId !== own) {
+          await services.access.refuse(request, existing.pledgeeId, `lot:${body.lotId}`);
+        }
+      }
       const { loanAmountMinor, actorId, inputs, quantityGrams, ...lot } = body;
       const result = await pledgeLot(services, {
         lot: { ...lot, quantityGrams: BigInt(quantityGrams), pledgedAtMs: services.clock() },
@@ -105,6 +129,7 @@ export async function collateralRoutes(app: FastifyInstance, services: FinanceSe
       },
     },
     async (request, reply) => {
+      await gateLot(request, request.params.lotId, 'read');
       const lot = await services.collateral.getLot(request.params.lotId);
       if (!lot) {
         return reply
@@ -129,6 +154,7 @@ export async function collateralRoutes(app: FastifyInstance, services: FinanceSe
     },
     async (request, reply) => {
       const body = ReleaseBodySchema.parse(request.body);
+      await gateLot(request, request.params.lotId, 'write');
       const result = await orderRelease(services, {
         ...body,
         lotId: request.params.lotId,

@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
 import { applyLoan } from '../apply-loan.ts';
 import { approveLoanStep } from '../approve-loan-step.ts';
 import { assessLoanStep } from '../assess-loan-step.ts';
 import { disburseLoanStep } from '../disburse-loan-step.ts';
+import { loanInScope, loanWritable } from '../finance-scope.ts';
 import type { FinanceServices } from '../finance-services.ts';
 import { getLoanView } from '../loan-view.ts';
 import { repayLoanStep } from '../repay-loan-step.ts';
@@ -92,6 +93,27 @@ const RepayBodySchema = z.object({ repaymentId: idSchema, amountMinor: minorSche
  * …/disburse, …/repayments, GET …/:loanId (the loan and its journal entries). Permissions: auth/route-permissions.ts.
  */
 export async function loanRoutes(app: FastifyInstance, services: FinanceServices): Promise<void> {
+  // Tenancy (finance-scope.ts): a loan outside the caller's scope, or unknown to a scoped caller
+  // (so ids cannot be probed), is refused and logged; only its lender acts on it.
+  const gateLoan = async (request: FastifyRequest, loanId: string, mode: 'read' | 'write'): Promise<void> => {
+    const scope = services.access.scopeOf(request);
+    if (scope.kind === 'all') return;
+    const loan = await services.loans.getLoan(loanId);
+    if (loan && (mode === 'read' ? loanInScope(scope, loan) : loanWritable(scope, loan))) return;
+    await services.access.refuse(request, loan?.lenderId ?? null, `loan:${loanId}`);
+  };
+  const gateLoanIdFree = async (request: FastifyRequest, loanId: string): Promise<void> => {
+    const scope = services.access.scopeOf(request);
+    if (scope.kind === 'all') return;
+    const loan = await services.loans.getLoan(loanId);
+    if (loan && !loanWritable(scope, loan)) await services.access.refuse(request, loan.lenderId, `loan:${loanId}`);
+  };
+  // A write naming the bank it acts for (a loan's lender, a score's bank) must name the caller's own.
+  const gateOwnBank = async (request: FastifyRequest, bankId: string, resource: string): Promise<void> => {
+    const scope = services.access.scopeOf(request);
+    if (scope.kind === 'all' || (scope.kind === 'lender' && scope.organisationId === bankId)) return;
+    await services.access.refuse(request, bankId, resource);
+  };
   app.post(
     '/v1/finance/credit/scores',
     {
@@ -107,6 +129,7 @@ export async function loanRoutes(app: FastifyInstance, services: FinanceServices
     },
     async (request, reply) => {
       const body = ScoreBodySchema.parse(request.body);
+      await gateOwnBank(request, body.organisationId, `credit-score:${body.borrowerId}`);
       const { iot, ...rest } = body;
       const result = await scoreCredit(services, {
         ...rest,
@@ -134,6 +157,9 @@ export async function loanRoutes(app: FastifyInstance, services: FinanceServices
     },
     async (request, reply) => {
       const body = ApplyBodySchema.parse(request.body);
+      await gateOwnBank(request, body.lenderId, `loan:${body.loanId}`);
+      // An id already taken by another bank's loan is refused, not answered as "the same application".
+      await gateLoanIdFree(request, body.loanId);
       const result = await applyLoan(services, { ...body, principalMinor: BigInt(body.principalMinor) });
       return reply.code(result.status === 'created' ? 201 : 200).send(jsonSafe(result));
     },
@@ -151,6 +177,7 @@ export async function loanRoutes(app: FastifyInstance, services: FinanceServices
       },
     },
     async (request, reply) => {
+      await gateLoan(request, request.params.loanId, 'read');
       const view = await getLoanView(services, request.params.loanId);
       if (!view)
         return reply.code(404).send({ error: { code: 'loan_not_found', message: `no loan ${request.params.loanId}` } });
@@ -172,6 +199,7 @@ export async function loanRoutes(app: FastifyInstance, services: FinanceServices
     },
     async (request) => {
       const body = AssessBodySchema.parse(request.body);
+      await gateLoan(request, request.params.loanId, 'write');
       return jsonSafe(await assessLoanStep(services, { loanId: request.params.loanId, ...body }));
     },
   );
@@ -190,6 +218,7 @@ export async function loanRoutes(app: FastifyInstance, services: FinanceServices
     },
     async (request) => {
       const body = ApproveBodySchema.parse(request.body);
+      await gateLoan(request, request.params.loanId, 'write');
       return jsonSafe(await approveLoanStep(services, { loanId: request.params.loanId, ...body }));
     },
   );
@@ -208,6 +237,7 @@ export async function loanRoutes(app: FastifyInstance, services: FinanceServices
     },
     async (request) => {
       const body = DisburseBodySchema.parse(request.body);
+      await gateLoan(request, request.params.loanId, 'write');
       return jsonSafe(await disburseLoanStep(services, { loanId: request.params.loanId, ...body }));
     },
   );
@@ -226,6 +256,7 @@ export async function loanRoutes(app: FastifyInstance, services: FinanceServices
     },
     async (request, reply) => {
       const body = RepayBodySchema.parse(request.body);
+      await gateLoan(request, request.params.loanId, 'write');
       const result = await repayLoanStep(services, {
         loanId: request.params.loanId,
         repaymentId: body.repaymentId,

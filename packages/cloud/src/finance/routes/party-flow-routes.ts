@@ -2,8 +2,9 @@ import { PartySchema, RelationshipSchema } from '@fieldproof/finance';
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
 import { JsonObjectSchema } from '../../api/openapi-schemas.ts';
+import { partiesInScope } from '../finance-scope.ts';
 import type { FinanceServices } from '../finance-services.ts';
-import { findFinanceFindings } from '../find-finance-findings.ts';
+import { type FindFinanceFindingsResult, findFinanceFindings } from '../find-finance-findings.ts';
 import { flowRecordsPerImportMax, flowRecordTypes, importFlowRecords } from '../import-flow-records.ts';
 import { jsonSafe } from './json-safe.ts';
 
@@ -37,6 +38,14 @@ export async function partyFlowRoutes(app: FastifyInstance, services: FinanceSer
     },
     async (request, reply) => {
       const party = PartySchema.parse(request.body);
+      // Tenancy: a bank registers a new party (a borrower it onboards) or updates one it sees.
+      const visible = await partiesInScope(services.store, services.access.scopeOf(request));
+      if (visible && !visible.has(party.partyId)) {
+        const known = (await services.parties.listParties()).some((each) => each.partyId === party.partyId);
+        if (known || services.access.scopeOf(request).kind !== 'lender') {
+          await services.access.refuse(request, party.partyId, `party:${party.partyId}`);
+        }
+      }
       await services.parties.putParty(party);
       return reply.code(201).send(party);
     },
@@ -62,6 +71,11 @@ export async function partyFlowRoutes(app: FastifyInstance, services: FinanceSer
           return reply.code(404).send({ error: { code: 'party_unknown', message: `no party ${end}` } });
         }
       }
+      // Tenancy: a relationship needs one end the caller sees (its borrower's director, owner …).
+      const visible = await partiesInScope(services.store, services.access.scopeOf(request));
+      if (visible && !visible.has(relationship.fromPartyId) && !visible.has(relationship.toPartyId)) {
+        await services.access.refuse(request, relationship.toPartyId, `relationship:${relationship.relationshipId}`);
+      }
       await services.parties.putRelationship(relationship);
       return reply.code(201).send(relationship);
     },
@@ -79,9 +93,16 @@ export async function partyFlowRoutes(app: FastifyInstance, services: FinanceSer
       },
     },
     async (request) => {
+      // Tenancy: the parties the caller sees, and the relationships that touch one of them.
+      const visible = await partiesInScope(services.store, services.access.scopeOf(request));
+      const parties = await services.parties.listParties();
+      const relationships = await services.parties.listRelationships();
+      if (!visible) return { parties, relationships };
       return {
-        parties: await services.parties.listParties(),
-        relationships: await services.parties.listRelationships(),
+        parties: parties.filter((party) => visible.has(party.partyId)),
+        relationships: relationships.filter(
+          (relationship) => visible.has(relationship.fromPartyId) || visible.has(relationship.toPartyId),
+        ),
       };
     },
   );
@@ -123,12 +144,37 @@ export async function partyFlowRoutes(app: FastifyInstance, services: FinanceSer
     },
     async (request) => {
       const query = FindingsQuerySchema.parse(request.query);
-      return jsonSafe(
-        await findFinanceFindings(services, {
-          ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
-          ...(query.fromMs === undefined ? {} : { fromMs: query.fromMs }),
-        }),
-      );
+      const fromMs = query.fromMs === undefined ? {} : { fromMs: query.fromMs };
+      const visible = await partiesInScope(services.store, services.access.scopeOf(request));
+      if (!visible) {
+        return jsonSafe(
+          await findFinanceFindings(services, {
+            ...(query.organisationId === undefined ? {} : { organisationId: query.organisationId }),
+            ...fromMs,
+          }),
+        );
+      }
+      // Tenancy: findings about a party the caller sees; without one named, those of every such party.
+      if (query.organisationId !== undefined) {
+        if (!visible.has(query.organisationId)) {
+          await services.access.refuse(request, query.organisationId, `findings:${query.organisationId}`);
+        }
+        return jsonSafe(await findFinanceFindings(services, { organisationId: query.organisationId, ...fromMs }));
+      }
+      const merged: FindFinanceFindingsResult = { reconciliation: [], circularTrades: [], relatedParties: [] };
+      const seen = new Set<string>();
+      const known = new Set((await services.parties.listParties()).map((party) => party.partyId));
+      for (const organisationId of [...visible].filter((id) => known.has(id)).sort()) {
+        const found = await findFinanceFindings(services, { organisationId, ...fromMs });
+        for (const key of ['reconciliation', 'circularTrades'] as const) {
+          for (const finding of found[key]) {
+            if (seen.has(finding.findingId)) continue;
+            seen.add(finding.findingId);
+            merged[key].push(finding);
+          }
+        }
+      }
+      return jsonSafe(merged);
     },
   );
 }

@@ -58,6 +58,9 @@ export async function webhookRoutes(app: FastifyInstance, services: FinanceServi
     },
     async (request, reply) => {
       const body = SubscriptionBodySchema.parse(request.body);
+      // Tenancy: a subscription belongs to the caller's organisation (the platform's gets every event).
+      const scope = services.access.scopeOf(request);
+      const organisationId = scope.kind === 'all' ? null : scope.organisationId;
       if ((await services.webhooks.listSubscriptions()).length >= webhookSubscriptionsMax) {
         return reply.code(409).send({
           error: {
@@ -73,6 +76,7 @@ export async function webhookRoutes(app: FastifyInstance, services: FinanceServi
         secret: body.secret ?? randomBytes(32).toString('base64url'),
         createdAtMs: services.clock(),
         active: true,
+        organisationId,
       };
       if (!(await services.webhooks.insertSubscription(subscription))) {
         return reply.code(409).send({
@@ -99,7 +103,10 @@ export async function webhookRoutes(app: FastifyInstance, services: FinanceServi
       const query = SubscriptionsQuerySchema.parse(request.query);
       const after = query.cursor === undefined ? undefined : String(decodePageCursor(query.cursor, ['string'])?.[0]);
       // At most webhookSubscriptionsMax active ones, so the list is read whole and cut here.
-      const subscriptions = (await services.webhooks.listSubscriptions())
+      const scope = services.access.scopeOf(request);
+      const subscriptions = (
+        await services.webhooks.listSubscriptions(scope.kind === 'all' ? undefined : scope.organisationId)
+      )
         .filter((subscription) => after === undefined || subscription.subscriptionId > after)
         .sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
       return toPage(
@@ -124,6 +131,13 @@ export async function webhookRoutes(app: FastifyInstance, services: FinanceServi
       },
     },
     async (request, reply) => {
+      const scope = services.access.scopeOf(request);
+      if (scope.kind !== 'all') {
+        const subscription = await services.webhooks.getSubscription(request.params.id);
+        if (!subscription || subscription.organisationId !== scope.organisationId) {
+          await services.access.refuse(request, subscription?.organisationId ?? null, `webhook:${request.params.id}`);
+        }
+      }
       if (!(await services.webhooks.deactivateSubscription(request.params.id))) {
         return reply.code(404).send({ error: { code: 'not_found', message: `no subscription ${request.params.id}` } });
       }
@@ -146,8 +160,10 @@ export async function webhookRoutes(app: FastifyInstance, services: FinanceServi
     async (request) => {
       const query = DeliveriesQuerySchema.parse(request.query);
       const position = query.cursor === undefined ? undefined : decodePageCursor(query.cursor, ['number', 'string']);
+      const scope = services.access.scopeOf(request);
       const rows = await services.webhooks.listDeliveries({
         limit: query.limit + 1,
+        ...(scope.kind === 'all' ? {} : { organisationId: scope.organisationId }),
         ...(query.subscriptionId === undefined ? {} : { subscriptionId: query.subscriptionId }),
         ...(query.state === undefined ? {} : { state: query.state }),
         ...(position === undefined

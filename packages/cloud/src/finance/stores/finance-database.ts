@@ -40,13 +40,25 @@ export interface FinanceDatabase {
     goods_identity: string;
     status: string;
     pledge_decision_id: string;
+    /** The lot's pledgor, pledgee and loan (migration 0014-tenancy; null only before it ran). */
+    pledgor_id: string | null;
+    pledgee_id: string | null;
+    loan_id: string | null;
     document: unknown;
   };
   finance_lot_device: { device_id: string; lot_id: string };
   finance_lot_receipt: { receipt_number: string; lot_id: string };
   finance_release_order: { release_order_id: string; lot_id: string; document: unknown };
   finance_applied_event: { event_id: string; lot_id: string };
-  finance_loan: { loan_id: string; version: number; borrower_id: string; state: string; document: unknown };
+  finance_loan: {
+    loan_id: string;
+    version: number;
+    borrower_id: string;
+    /** The lending bank (migration 0014-tenancy; null only before it ran). */
+    lender_id: string | null;
+    state: string;
+    document: unknown;
+  };
   finance_claim: { claim_id: string; version: number; holder_id: string; document: unknown };
   finance_party: { party_id: string; kind: string; document: unknown; sealed: string | null };
   finance_relationship: {

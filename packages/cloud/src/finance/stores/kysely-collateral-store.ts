@@ -114,6 +114,9 @@ export function createKyselyCollateralStore(
       goods_identity: lot.goodsIdentity,
       status: lot.status,
       pledge_decision_id: lot.pledgeDecisionId,
+      pledgor_id: lot.pledgorId,
+      pledgee_id: lot.pledgeeId,
+      loan_id: lot.loanId,
       document: encodeDocument(lot),
     };
     const { lot_id: _id, ...changes } = row;

@@ -21,6 +21,7 @@ export function createKyselyLoanStore(db: Kysely<FinanceDatabase>, _dialect: Fin
       loan_id: loan.loanId,
       version: loan.version,
       borrower_id: loan.borrowerId,
+      lender_id: loan.lenderId,
       state: loan.state,
       document: encodeDocument(loan),
     };

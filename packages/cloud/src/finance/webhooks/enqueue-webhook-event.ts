@@ -18,6 +18,11 @@ export interface EnqueueWebhookEventParameters {
   eventId: string;
   /** The event's data (JSON; money as decimal strings). */
   data: unknown;
+  /**
+   * The organisation the event is about (an alert's bank): only its subscriptions and the
+   * platform's get it. Undefined: the platform's subscriptions only.
+   */
+  organisationId?: string;
 }
 
 /** What was queued. */
@@ -27,7 +32,8 @@ export interface EnqueueWebhookEventResult {
 }
 
 /**
- * Queue an event for delivery to every active subscription whose types include it (or `*`). The
+ * Queue an event for delivery to every active subscription whose types include it (or `*`) and
+ * that is the platform's or the event's organisation's (docs/access-control.md). The
  * body `{id, type, createdAtMs, data}` is fixed here, so every retry sends the same bytes.
  */
 export async function enqueueWebhookEvent(
@@ -44,6 +50,9 @@ export async function enqueueWebhookEvent(
   let queued = 0;
   for (const subscription of await dependencies.webhooks.listSubscriptions()) {
     if (!subscription.eventTypes.includes('*') && !subscription.eventTypes.includes(parameters.eventType)) continue;
+    // Tenancy: another organisation's subscriber never hears of this organisation's finance.
+    const owner = subscription.organisationId ?? null;
+    if (owner !== null && owner !== parameters.organisationId) continue;
     const deliveryId = `whd_${createHash('sha256').update(`${subscription.subscriptionId}\u0000${parameters.eventId}`).digest('hex').slice(0, 32)}`;
     const inserted = await dependencies.webhooks.insertDelivery({
       deliveryId,

@@ -16,6 +16,11 @@ export interface WebhookSubscription {
   createdAtMs: number;
   /** False once deleted (kept for the delivery log). */
   active: boolean;
+  /**
+   * The organisation that owns it: it gets only events about that organisation's finance (an
+   * alert whose organisation it is). Null or absent: the platform's, which gets every event.
+   */
+  organisationId?: string | null;
 }
 
 /** Delivery states: `pending` (due at nextAttemptAtMs), `delivered` (a 2xx answer), `failed` (attempts exhausted). */
@@ -57,6 +62,7 @@ interface WebhookDatabase {
     secret: string;
     created_at_ms: number;
     active: number;
+    organisation_id: string | null;
   };
   webhook_delivery: {
     delivery_id: string;
@@ -80,8 +86,8 @@ export interface WebhookStore {
   insertSubscription(subscription: WebhookSubscription): Promise<boolean>;
   /** The subscription with this id. */
   getSubscription(subscriptionId: string): Promise<WebhookSubscription | undefined>;
-  /** Active subscriptions, by id. */
-  listSubscriptions(): Promise<WebhookSubscription[]>;
+  /** Active subscriptions, by id; with `organisationId`, only that organisation's. */
+  listSubscriptions(organisationId?: string): Promise<WebhookSubscription[]>;
   /** Mark a subscription inactive; false when unknown. */
   deactivateSubscription(subscriptionId: string): Promise<boolean>;
   /** Queue a delivery; false when this subscription already has this event. */
@@ -94,6 +100,8 @@ export interface WebhookStore {
   listDeliveries(query: {
     subscriptionId?: string;
     state?: WebhookDeliveryState;
+    /** Only deliveries to this organisation's subscriptions (filtered in the query). */
+    organisationId?: string;
     limit: number;
     /** Only deliveries after this one in the list's order (the last of the previous page). */
     after?: { createdAtMs: number; deliveryId: string };
@@ -141,6 +149,7 @@ const toSubscription = async (
   secret: await openWebhookSecret(cipher, row.subscription_id, row.secret),
   createdAtMs: Number(row.created_at_ms),
   active: Number(row.active) === 1,
+  organisationId: row.organisation_id,
 });
 
 const toDelivery = (row: WebhookDatabase['webhook_delivery']): WebhookDelivery => ({
@@ -175,6 +184,7 @@ export function createWebhookStore(store: CloudStore, cipher?: FieldCipher): Web
           secret: await sealWebhookSecret(cipher, subscription.subscriptionId, subscription.secret),
           created_at_ms: subscription.createdAtMs,
           active: subscription.active ? 1 : 0,
+          organisation_id: subscription.organisationId ?? null,
         })
         .onConflict((conflict) => conflict.column('subscription_id').doNothing())
         .executeTakeFirst();
@@ -188,13 +198,10 @@ export function createWebhookStore(store: CloudStore, cipher?: FieldCipher): Web
         .executeTakeFirst();
       return row && toSubscription(cipher, row);
     },
-    async listSubscriptions() {
-      const rows = await db
-        .selectFrom('webhook_subscription')
-        .selectAll()
-        .where('active', '=', 1)
-        .orderBy('subscription_id')
-        .execute();
+    async listSubscriptions(organisationId) {
+      let select = db.selectFrom('webhook_subscription').selectAll().where('active', '=', 1);
+      if (organisationId !== undefined) select = select.where('organisation_id', '=', organisationId);
+      const rows = await select.orderBy('subscription_id').execute();
       return Promise.all(rows.map((row) => toSubscription(cipher, row)));
     },
     async deactivateSubscription(subscriptionId) {
@@ -256,6 +263,15 @@ export function createWebhookStore(store: CloudStore, cipher?: FieldCipher): Web
       let select = db.selectFrom('webhook_delivery').selectAll();
       if (query.subscriptionId !== undefined) select = select.where('subscription_id', '=', query.subscriptionId);
       if (query.state !== undefined) select = select.where('state', '=', query.state);
+      const organisationId = query.organisationId;
+      if (organisationId !== undefined) {
+        select = select.where('subscription_id', 'in', (sub) =>
+          sub
+            .selectFrom('webhook_subscription')
+            .select('subscription_id')
+            .where('organisation_id', '=', organisationId),
+        );
+      }
       const after = query.after;
       if (after !== undefined) {
         select = select.where((where) =>
