@@ -1,5 +1,5 @@
 // The guard of the PostgreSQL pass: no test file starts a cloud on SQLite only unseen. A file that
-// starts one takes its store from testCloudStore() (and so runs in both passes), or is listed in
+// starts one takes its store from the test-store fixture (and so runs in both passes), or is listed in
 // scripts/postgres-pass.ts with the reason it may not.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,15 +42,17 @@ describe('the PostgreSQL pass guard', () => {
       ],
       // Through a fixture that starts a cloud on SQLite.
       ['packages/cli/src/planted-fixture-user.test.ts', "import { startPlanted } from '../_test/planted.ts';"],
-      // Taking the store: not reported.
+      // Taking the store: not reported; naming it in a comment only does not count.
       ['packages/cloud/src/planted-with-store.test.ts', `${takeStore}\n${startCloud}`],
+      ['packages/cloud/src/planted-comment.test.ts', `// ${takeStore}\n/* ${takeStore} */\n${startCloud}`],
     ]);
     const plantedFixtures = new Map([...fixtures, ['packages/cli/_test/planted.ts', startCloud]]);
     const problems = cloudsWithoutTestStore(planted, plantedFixtures);
-    expect(problems).toHaveLength(3);
+    expect(problems).toHaveLength(4);
     expect(problems[0]).toMatch(/^packages\/cloud\/src\/planted-in-process\.test\.ts starts a cloud without/);
     expect(problems[1]).toMatch(/^packages\/cli\/src\/planted-process\.test\.ts /);
     expect(problems[2]).toMatch(/^packages\/cli\/src\/planted-fixture-user\.test\.ts /);
+    expect(problems[3]).toMatch(/^packages\/cloud\/src\/planted-comment\.test\.ts /);
     // The real list would let a listed file through: the planted one is not on it.
     expect(
       cloudsWithoutTestStore(new Map([['packages/cli/src/commands/audit.test.ts', startCloud]]), fixtures),

@@ -63,6 +63,11 @@ const usesTestStorePattern = /\btestCloudStore\(/;
 /** Fixtures of the one-pass store contract tests, which run both stores themselves. */
 const backendFixturesPattern = /_test\/(store-backends|finance-backends)(\.ts)?'/;
 
+/** A source text without its block comments and whole-line comments: a call named in a comment does not count. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+}
+
 /** Import specifiers of a source text. */
 function importedModules(text: string): string[] {
   return [...text.matchAll(/\bfrom\s+'([^']+)'|\bimport\s+'([^']+)'/g)].map((match) => match[1] ?? match[2] ?? '');
@@ -97,17 +102,18 @@ export interface TestFileFacts {
  * of every `packages/<name>/_test/*.ts`). The test-store fixture itself does not count as using it.
  */
 export function testFileFacts(path: string, text: string, fixtures: ReadonlyMap<string, string>): TestFileFacts {
-  const imported = importedModules(text)
+  const code = withoutComments(text);
+  const imported = importedModules(code)
     .map((specifier) => fixturePath(path, specifier))
     .flatMap((fixture) => {
       const fixtureText =
         fixture === undefined || fixture.endsWith('/test-store.ts') ? undefined : fixtures.get(fixture);
-      return fixtureText === undefined ? [] : [fixtureText];
+      return fixtureText === undefined ? [] : [withoutComments(fixtureText)];
     });
   return {
-    startsCloud: [text, ...imported].some((source) => startsCloudPattern.test(source)),
-    usesTestStore: [text, ...imported].some((source) => usesTestStorePattern.test(source)),
-    usesBackendFixtures: backendFixturesPattern.test(text),
+    startsCloud: [code, ...imported].some((source) => startsCloudPattern.test(source)),
+    usesTestStore: [code, ...imported].some((source) => usesTestStorePattern.test(source)),
+    usesBackendFixtures: backendFixturesPattern.test(code),
   };
 }
 
