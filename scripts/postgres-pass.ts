@@ -45,13 +45,13 @@ export const ownStoreFiles: Readonly<Record<string, string>> = {
  * Run one with `FIELDPROOF_TEST_STORE=postgres npx vitest run <file>`.
  */
 export const knownFailingOnPostgres: Readonly<Record<string, string>> = {
-  'packages/cli/src/edge-operations.test.ts':
-    'a key approval races a batch upload (ingest-batch reads the key history outside its transaction): a batch signed with the old key lands at the approved seq',
   'packages/cli/src/embedded.test.ts':
-    'after a restart on the same schema the edge outbox keeps one batch that never drains (outbox.batches 1, expected 0)',
-  'packages/cli/src/decisions.test.ts':
-    "flaky: a decision's proof at leaf 0 sometimes leads to another root than the checkpoint's",
+    'after a restart on the same schema the edge outbox keeps one batch that never drains (outbox.batches 1, expected 0); on 23 Nov also "store migration failed: schema fp_… does not exist" at the first start',
 };
+// Out of this list since they passed twice each on PostgreSQL on 23 Nov 2026, but reported flaky
+// there before: edge-operations.test.ts (a key approval racing a batch upload under READ COMMITTED)
+// and decisions.test.ts (a decision's proof at leaf 0 leading to another root). Put one back here if
+// it fails in the pass before its fix lands.
 
 /** A call that starts a cloud: in process, the embedded stack, or `fieldproof cloud|start` as a process. */
 const startsCloudPattern =
