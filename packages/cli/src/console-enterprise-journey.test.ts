@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole, isLocal, launchChromium, openPage, signInWithPassword } from '../_test/console-browser.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { type Embedded, startEmbedded } from './embedded.ts';
 
 /** A demo user as `<dataDir>/keys/demo-users.json` lists it. */
@@ -28,12 +29,15 @@ describe('console enterprise journey', () => {
   const workFolder = mkdtempSync(join(tmpdir(), 'fieldproof-console-enterprise-'));
   const outDir = join(workFolder, 'console-dist');
   let embedded: Embedded;
+  let testStore: TestCloudStore | undefined;
   let browser: Browser;
 
   beforeAll(async () => {
     browser = await launchChromium();
     await buildConsole(outDir);
+    testStore = await testCloudStore();
     embedded = await startEmbedded({
+      ...testStore.config,
       dataDir: join(workFolder, 'data'),
       mqttPort: 0,
       httpPort: 0,
@@ -50,6 +54,7 @@ describe('console enterprise journey', () => {
   afterAll(async () => {
     await browser?.close();
     await embedded?.stop();
+    await testStore?.cleanUp();
     rmSync(workFolder, { recursive: true, force: true });
   });
 

@@ -19,6 +19,7 @@ import {
   signInWithToken,
 } from '../_test/console-browser.ts';
 import { type FocusStop, focusStopScript, lowContrastScript } from '../_test/console-page-checks.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { type Embedded, readEmbeddedDemoUsers, startEmbedded } from './embedded.ts';
 
 interface AlertView {
@@ -35,6 +36,7 @@ describe('console journeys', () => {
   const workFolder = mkdtempSync(join(tmpdir(), 'fieldproof-console-journeys-'));
   const outDir = join(workFolder, 'console-dist');
   let embedded: Embedded;
+  let testStore: TestCloudStore | undefined;
   let browser: Browser;
   let page: Page;
   let requests: string[] = [];
@@ -51,7 +53,9 @@ describe('console journeys', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     await buildConsole(outDir);
+    testStore = await testCloudStore();
     embedded = await startEmbedded({
+      ...testStore.config,
       dataDir: join(workFolder, 'data'),
       mqttPort: 0,
       httpPort: 0,
@@ -71,6 +75,7 @@ describe('console journeys', () => {
   afterAll(async () => {
     await browser?.close();
     await embedded?.stop();
+    await testStore?.cleanUp();
     rmSync(workFolder, { recursive: true, force: true });
   });
 

@@ -16,12 +16,14 @@ import {
   openPage,
   signInWithToken,
 } from '../_test/console-browser.ts';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { type Embedded, embeddedWitnessNames, startEmbedded } from './embedded.ts';
 
 describe('web console', () => {
   const workFolder = mkdtempSync(join(tmpdir(), 'fieldproof-console-'));
   const outDir = join(workFolder, 'console-dist');
   let embedded: Embedded;
+  let testStore: TestCloudStore | undefined;
   let browser: Browser;
   let page: Page;
   let requests: string[] = [];
@@ -31,7 +33,9 @@ describe('web console', () => {
     // Fail, never skip, without the browser: the console's acceptance runs in a real one.
     browser = await launchChromium();
     await buildConsole(outDir);
+    testStore = await testCloudStore();
     embedded = await startEmbedded({
+      ...testStore.config,
       dataDir: join(workFolder, 'data'),
       mqttPort: 0,
       httpPort: 0,
@@ -48,6 +52,7 @@ describe('web console', () => {
   afterAll(async () => {
     await browser?.close();
     await embedded?.stop();
+    await testStore?.cleanUp();
     rmSync(workFolder, { recursive: true, force: true });
   });
 

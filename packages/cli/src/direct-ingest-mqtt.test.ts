@@ -23,6 +23,7 @@ import {
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { waitFor } from '../_test/wait-for.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt-broker.ts';
 
@@ -84,7 +85,10 @@ describe('direct MQTT ingest on the in-process Aedes broker', () => {
   let broker: EmbeddedBroker;
   let cloud: CloudServer;
   let device: MqttClient;
+  // One store for the file's cloud and its restarts (FIELDPROOF_TEST_STORE).
+  let testStore: TestCloudStore | undefined;
   const config = (): CloudConfigInput => ({
+    ...testStore?.config,
     dataDir,
     http: { port: 0 },
     checkpointIntervalMs: 50,
@@ -93,6 +97,7 @@ describe('direct MQTT ingest on the in-process Aedes broker', () => {
   beforeAll(async () => {
     broker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
     settings.url = broker.url;
+    testStore = await testCloudStore();
     cloud = await startCloudServer(config());
     device = await mqtt.connectAsync(broker.url, { clientId: `device-${prefix}` });
   });
@@ -100,6 +105,7 @@ describe('direct MQTT ingest on the in-process Aedes broker', () => {
     await device?.endAsync();
     await cloud?.stop();
     await broker?.close();
+    await testStore?.cleanUp();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -262,8 +268,11 @@ describe('direct MQTT ingest on the machine Mosquitto with MQTT 5 shared subscri
   let secondNode: MqttTransport;
   let publisher: MqttClient;
   const taken = { node1: 0, node2: 0 };
+  let testStore: TestCloudStore | undefined;
   beforeAll(async () => {
+    testStore = await testCloudStore();
     cloud = await startCloudServer({
+      ...testStore.config,
       dataDir,
       http: { port: 0 },
       checkpointIntervalMs: 50,
@@ -292,6 +301,7 @@ describe('direct MQTT ingest on the machine Mosquitto with MQTT 5 shared subscri
     await publisher?.endAsync();
     await secondNode?.stop();
     await cloud?.stop();
+    await testStore?.cleanUp();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

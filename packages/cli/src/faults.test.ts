@@ -6,12 +6,15 @@ import { generateKeyPair, keyPairSigner, toBase64 } from '@fieldproof/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, type RunningProcess, spawnFieldproof, startMosquitto, waitForPort } from '../_test/processes.ts';
+import { storeArguments, type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 
 // Real processes: a private Mosquitto with persistence, `fieldproof cloud` and `fieldproof edge`
 // each in its own process, killed with SIGKILL mid-stream and restarted.
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-faults-'));
 const running: RunningProcess[] = [];
+// The cloud processes' stores (FIELDPROOF_TEST_STORE), dropped once every process is gone.
+const stores: TestCloudStore[] = [];
 afterAll(async () => {
   for (const process of running) {
     if (process.child.exitCode === null) {
@@ -19,6 +22,7 @@ afterAll(async () => {
       await process.exited;
     }
   }
+  for (const store of stores) await store.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -35,9 +39,20 @@ describe('no acknowledged frame is lost: kill -9 of the edge and the cloud, and 
     let broker = startMosquitto(mqttPort, join(root, 'mosquitto'));
     running.push(broker);
     await waitForPort(mqttPort);
+    const testStore = await testCloudStore();
+    stores.push(testStore);
     const startCloud = () => {
       const cloud = spawnFieldproof(
-        ['cloud', '--data-dir', cloudDir, '--http-port', String(cloudPort), '--checkpoint-interval-ms', '200'],
+        [
+          'cloud',
+          ...storeArguments(testStore),
+          '--data-dir',
+          cloudDir,
+          '--http-port',
+          String(cloudPort),
+          '--checkpoint-interval-ms',
+          '200',
+        ],
         'cloud',
       );
       running.push(cloud);

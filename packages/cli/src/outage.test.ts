@@ -12,6 +12,7 @@ import { generateKeyPair, type KeyPair, keyPairSigner, type SignedFrame, toBase6
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, type RunningProcess, spawnFieldproof, startMosquitto, waitForPort } from '../_test/processes.ts';
+import { storeArguments, type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson, waitFor } from '../_test/wait-for.ts';
 
 // Real processes: a private Mosquitto with persistence, `fieldproof cloud` and `fieldproof edge`.
@@ -20,6 +21,8 @@ import { getJson, waitFor } from '../_test/wait-for.ts';
 // data folder when the outage ends.
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-outage-'));
 const running: RunningProcess[] = [];
+// The cloud processes' stores (FIELDPROOF_TEST_STORE), dropped once every process is gone.
+const stores: TestCloudStore[] = [];
 afterAll(async () => {
   for (const process of running) {
     if (process.child.exitCode === null) {
@@ -27,6 +30,7 @@ afterAll(async () => {
       await process.exited;
     }
   }
+  for (const store of stores) await store.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -67,6 +71,8 @@ async function startStack(name: string, deviceCount: number, edgeSettings: Recor
   const broker = startMosquitto(mqttPort, join(folder, 'mosquitto'));
   running.push(broker);
   await waitForPort(mqttPort);
+  const testStore = await testCloudStore();
+  stores.push(testStore);
   const stack = {
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
     cloudUrl: `http://127.0.0.1:${cloudPort}`,
@@ -76,7 +82,16 @@ async function startStack(name: string, deviceCount: number, edgeSettings: Recor
     edge: undefined as RunningProcess | undefined,
     async startCloud() {
       const cloud = spawnFieldproof(
-        ['cloud', '--data-dir', cloudDir, '--http-port', String(cloudPort), '--checkpoint-interval-ms', '200'],
+        [
+          'cloud',
+          ...storeArguments(testStore),
+          '--data-dir',
+          cloudDir,
+          '--http-port',
+          String(cloudPort),
+          '--checkpoint-interval-ms',
+          '200',
+        ],
         `${name}-cloud`,
       );
       running.push(cloud);

@@ -22,6 +22,7 @@ import type { CloudConfigInput } from '../src/config.ts';
 import type { DirectIngestConfigInput } from '../src/direct-ingest/direct-ingest-config.ts';
 import { type CloudServer, type StartCloudOptions, startCloudServer } from '../src/server.ts';
 import { loadOrCreateDevelopmentCa } from '../src/tls/development-ca.ts';
+import { testCloudStore } from './test-store.ts';
 
 /** A direct device: its key and a rising seq. */
 export interface DirectDevice {
@@ -63,11 +64,14 @@ export interface DirectCloud {
   registerEdge(edgeId: string): Promise<void>;
   /** Register a device with the direct-ingest edge (or with `edgeId`). */
   register(device: DirectDevice, edgeId?: string): Promise<void>;
-  /** Stop the cloud and remove its folder. */
+  /** Stop the cloud and remove its folder and store. */
   close(): Promise<void>;
 }
 
-/** Start a cloud (SQLite, loopback, port 0; HTTPS from a development CA with `tls`) with `directIngest`. */
+/**
+ * Start a cloud (on the test store, FIELDPROOF_TEST_STORE; loopback, port 0; HTTPS from a development CA
+ * with `tls`) with `directIngest`.
+ */
 export async function startDirectCloud(
   directIngest: DirectIngestConfigInput,
   options: StartCloudOptions = {},
@@ -82,8 +86,16 @@ export async function startDirectCloud(
     tls = { certFile: issued.certFile, keyFile: issued.keyFile };
     fetchLike = createTlsFetch(readTlsFiles({ caFile: ca.caFile }));
   }
+  const testStore = await testCloudStore();
   const cloud = await startCloudServer(
-    { dataDir, http: { port: 0 }, checkpointIntervalMs: 50, directIngest, ...(tls ? { tls } : {}) },
+    {
+      ...testStore.config,
+      dataDir,
+      http: { port: 0 },
+      checkpointIntervalMs: 50,
+      directIngest,
+      ...(tls ? { tls } : {}),
+    },
     options,
   );
   const admin = async (path: string, body: unknown) => {
@@ -110,6 +122,7 @@ export async function startDirectCloud(
     },
     async close() {
       await cloud.stop();
+      await testStore.cleanUp();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -10,7 +10,7 @@ import {
 } from '@fieldproof/cloud';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
+import { storeArguments, type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { runKeys } from './keys.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-keys-'));
@@ -44,14 +44,9 @@ async function call(server: CloudServer, method: string, path: string, body?: un
 
 async function keys(...args: string[]): Promise<{ code: number; output: string[] }> {
   const output: string[] = [];
-  const store =
-    testStore.schema === undefined
-      ? []
-      : [
-          '--store',
-          `${testStore.config.store?.kind === 'postgres' ? testStore.config.store.url : ''}?schema=${testStore.schema}`,
-        ];
-  const code = await runKeys([...args, '--data-dir', dataDir, ...store], (line) => output.push(line));
+  const code = await runKeys([...args, '--data-dir', dataDir, ...storeArguments(testStore)], (line) =>
+    output.push(line),
+  );
   return { code, output };
 }
 

@@ -7,6 +7,7 @@ import { type FrameProofBundle, type TrustFile, TrustFileSchema } from '@fieldpr
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnFieldproof } from '../../_test/processes.ts';
+import { storeArguments, testCloudStore } from '../../_test/test-store.ts';
 import { waitFor } from '../../_test/wait-for.ts';
 import { startEmbedded } from '../embedded.ts';
 
@@ -66,7 +67,9 @@ describe('the embedded default over TLS with device certificates', () => {
     const dataDir = join(folder, 'in-process');
     const lines: string[] = [];
     const log = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const testStore = await testCloudStore();
     const embedded = await startEmbedded({
+      ...testStore.config,
       dataDir,
       mqttPort: 0,
       httpPort: 0,
@@ -122,6 +125,7 @@ describe('the embedded default over TLS with device certificates', () => {
       ).rejects.toThrow();
     } finally {
       await embedded.stop();
+      await testStore.cleanUp();
     }
     expect(lines.length).toBeGreaterThan(5);
     expect(lines.some((line) => line.includes('"level":20'))).toBe(true);
@@ -130,9 +134,11 @@ describe('the embedded default over TLS with device certificates', () => {
 
   it('`fieldproof start --mtls --log-level debug` prints curl --cacert and no key material in any output line', async () => {
     const dataDir = join(folder, 'process');
+    const testStore = await testCloudStore();
     const started = spawnFieldproof(
       [
         'start',
+        ...storeArguments(testStore),
         '--data-dir',
         dataDir,
         '--mqtt-port',
@@ -157,6 +163,7 @@ describe('the embedded default over TLS with device certificates', () => {
     } finally {
       started.child.kill('SIGINT');
       await started.exited;
+      await testStore.cleanUp();
     }
     expect(started.lines.some((line) => line.includes('stopped cleanly'))).toBe(true);
     expectNoKeyMaterial(started.lines.join('\n'), dataDir);

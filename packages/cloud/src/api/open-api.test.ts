@@ -5,13 +5,10 @@ import { generateKeyPair, toBase64 } from '@fieldproof/protocol';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchema, freshSchemaName, postgresAvailable, postgresTestUrl } from '../../_test/postgres-fixture.ts';
+import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 import { storeKysely } from '../storage/store-kysely.ts';
 import { createIdempotencyStore } from './idempotency-store.ts';
-
-// PostgreSQL joins when it answers (under CI=true postgresAvailable throws when it does not).
-const backends: ('sqlite' | 'postgres')[] = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
 interface Answer {
   status: number;
@@ -58,17 +55,20 @@ async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
   throw new Error('timed out');
 }
 
-describe('the open API on SQLite', () => {
+describe('the open API', () => {
   const root = mkdtempSync(join(tmpdir(), 'fieldproof-open-api-'));
   let cloud: CloudServer;
+  let testStore: TestCloudStore | undefined;
   const call = client(() => cloud);
   const logLines: Record<string, unknown>[] = [];
   beforeAll(async () => {
     const log = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
-    cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 } }, { log });
+    testStore = await testCloudStore();
+    cloud = await startCloudServer({ ...testStore.config, dataDir: join(root, 'cloud'), http: { port: 0 } }, { log });
   });
   afterAll(async () => {
     await cloud?.stop();
+    await testStore?.cleanUp();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -165,9 +165,12 @@ describe('the open API on SQLite', () => {
 describe('rate limits', () => {
   const root = mkdtempSync(join(tmpdir(), 'fieldproof-rate-limits-'));
   let cloud: CloudServer;
+  let testStore: TestCloudStore | undefined;
   const call = client(() => cloud);
   beforeAll(async () => {
+    testStore = await testCloudStore();
     cloud = await startCloudServer({
+      ...testStore.config,
       dataDir: join(root, 'cloud'),
       http: { port: 0 },
       rateLimits: { requestsPerSecond: 1, burst: 3, anonymousRequestsPerSecond: 1, anonymousBurst: 2 },
@@ -175,6 +178,7 @@ describe('rate limits', () => {
   });
   afterAll(async () => {
     await cloud?.stop();
+    await testStore?.cleanUp();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -195,21 +199,18 @@ describe('rate limits', () => {
   });
 });
 
-describe.each(backends)('idempotency keys and the audit trail on %s', (backend) => {
+describe('idempotency keys and the audit trail', () => {
   const root = mkdtempSync(join(tmpdir(), 'fieldproof-idempotency-'));
-  const schema = freshSchemaName();
   let cloud: CloudServer;
+  let testStore: TestCloudStore | undefined;
   const call = client(() => cloud);
   beforeAll(async () => {
-    cloud = await startCloudServer({
-      dataDir: join(root, 'cloud'),
-      http: { port: 0 },
-      ...(backend === 'postgres' ? { store: { kind: 'postgres', url: postgresTestUrl, schema } } : {}),
-    });
+    testStore = await testCloudStore();
+    cloud = await startCloudServer({ ...testStore.config, dataDir: join(root, 'cloud'), http: { port: 0 } });
   });
   afterAll(async () => {
     await cloud?.stop();
-    if (backend === 'postgres') await dropSchema(schema);
+    await testStore?.cleanUp();
     rmSync(root, { recursive: true, force: true });
   });
 

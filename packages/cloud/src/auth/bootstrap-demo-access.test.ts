@@ -3,14 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, toBase64 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 import { bootstrapDemoAccess, demoUsersPath, readDemoUsers } from './bootstrap-demo-access.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-demo-access-'));
 const cloudDataDir = join(root, 'cloud');
 let cloud: CloudServer;
+let testStore: TestCloudStore | undefined;
 beforeAll(async () => {
-  cloud = await startCloudServer({ dataDir: cloudDataDir, http: { port: 0 }, checkpointIntervalMs: 60_000 });
+  testStore = await testCloudStore();
+  cloud = await startCloudServer({
+    ...testStore.config,
+    dataDir: cloudDataDir,
+    http: { port: 0 },
+    checkpointIntervalMs: 60_000,
+  });
   const post = (path: string, body: unknown) =>
     fetch(`${cloud.url}${path}`, {
       method: 'POST',
@@ -27,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 

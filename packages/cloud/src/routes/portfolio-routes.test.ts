@@ -3,14 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { raiseAlerts } from '@fieldproof/finance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 
-// The console's read API over a cloud (SQLite) with the finance demo loaded: the demo bank's book,
+// The console's read API over a cloud (its store from FIELDPROOF_TEST_STORE) with the finance demo loaded: the demo bank's book,
 // its lots, parties and flows; one alert raised on a demo lot.
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-portfolio-routes-'));
 let cloud: CloudServer;
+let testStore: TestCloudStore | undefined;
 beforeAll(async () => {
-  cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 } }, { finance: { demo: true } });
+  testStore = await testCloudStore();
+  cloud = await startCloudServer(
+    { ...testStore.config, dataDir: join(root, 'cloud'), http: { port: 0 } },
+    { finance: { demo: true } },
+  );
   await raiseAlerts(
     { store: cloud.context.alerts, newAlertId: () => 'alert-wh2' },
     {
@@ -32,6 +38,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 

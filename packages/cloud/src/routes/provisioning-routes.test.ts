@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchPoster, signWeightFrame } from '../../_test/signed-batch.ts';
+import { type TestCloudStore, testCloudStore } from '../../_test/test-store.ts';
 import { type CloudServer, startCloudServer } from '../server.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -68,8 +69,15 @@ async function provision(devices: unknown[]) {
   return { status: response.status, body: (await response.json()) as any };
 }
 
+let testStore: TestCloudStore | undefined;
 beforeAll(async () => {
-  cloud = await startCloudServer({ dataDir: join(root, 'cloud'), http: { port: 0 }, limits: { provisioningBatchMax } });
+  testStore = await testCloudStore();
+  cloud = await startCloudServer({
+    ...testStore.config,
+    dataDir: join(root, 'cloud'),
+    http: { port: 0 },
+    limits: { provisioningBatchMax },
+  });
   const response = await fetch(`${cloud.url}/v1/edges`, {
     method: 'POST',
     headers: { authorization: `Bearer ${cloud.adminToken}`, 'content-type': 'application/json' },
@@ -79,6 +87,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cloud?.stop();
+  await testStore?.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 
