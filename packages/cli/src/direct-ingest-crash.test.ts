@@ -13,13 +13,16 @@ import {
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort, type RunningProcess, spawnFieldproof } from '../_test/processes.ts';
+import { storeArguments, type TestCloudStore, testCloudStore } from '../_test/test-store.ts';
 import { getJson } from '../_test/wait-for.ts';
 
-// Real processes: `fieldproof start` (the embedded mode: Aedes, in-process bus, SQLite) in its own
-// process, killed with SIGKILL right after the last direct frame was acknowledged, and restarted
-// on the same data folder. Whatever was acknowledged must be in the log, once.
+// Real processes: `fieldproof start` (the embedded mode: Aedes, in-process bus, the test store:
+// SQLite, or PostgreSQL in the second pass) in its own process, killed with SIGKILL right after the
+// last direct frame was acknowledged, and restarted on the same data folder and store. Whatever was
+// acknowledged must be in the log, once.
 const root = mkdtempSync(join(tmpdir(), 'fieldproof-direct-crash-'));
 const running: RunningProcess[] = [];
+const stores: TestCloudStore[] = [];
 afterAll(async () => {
   for (const process of running) {
     if (process.child.exitCode === null) {
@@ -27,6 +30,7 @@ afterAll(async () => {
       await process.exited;
     }
   }
+  for (const store of stores) await store.cleanUp();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -62,6 +66,8 @@ describe('direct ingest in the embedded mode: kill -9 right after the last ackno
     const mqttPort = await freePort();
     const edgePort = await freePort();
     const dataDir = join(root, 'data');
+    const testStore = await testCloudStore();
+    stores.push(testStore);
     const start = () => {
       const embedded = spawnFieldproof(
         [
@@ -81,6 +87,7 @@ describe('direct ingest in the embedded mode: kill -9 right after the last ackno
           '1',
           '--log-level',
           process.env.DEBUG_CRASH ? 'debug' : 'error',
+          ...storeArguments(testStore),
         ],
         'embedded',
       );

@@ -1,11 +1,12 @@
 import { assert, FieldproofError } from '@fieldproof/protocol';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import pg from 'pg';
 import type { CloudDatabase } from '../cloud-database.ts';
 import type { CloudStore } from '../cloud-store.ts';
 import { createKyselyCloudStore } from '../kysely-cloud-store.ts';
 import { migrateCloudStore } from '../migrate-cloud-store.ts';
 import { registerStoreKysely } from '../store-kysely.ts';
+import { SchemaScopedPostgresDialect } from './schema-scoped-dialect.ts';
 
 /** Options of the scale-out store. */
 export interface OpenPostgresCloudStoreOptions {
@@ -79,7 +80,7 @@ export async function openPostgresCloudStore(options: OpenPostgresCloudStoreOpti
       `cannot reach the PostgreSQL store at ${redact(options.url)}: ${(error as Error).message}`,
     );
   }
-  const db = new Kysely<CloudDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<CloudDatabase>({ dialect: new SchemaScopedPostgresDialect({ pool }, options.schema) });
   try {
     await migrateCloudStore(db as Kysely<unknown>, new URL('./migrations/', import.meta.url), options.schema);
   } catch (error) {
