@@ -3,6 +3,7 @@ import { assert, FieldproofError } from '@fieldproof/protocol';
 import type { FastifyRequest } from 'fastify';
 import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import { createAuthStore } from '../auth/auth-store.ts';
+import { createDeviceAccess, type DeviceAccess } from '../auth/device-access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { CloudStore } from '../storage/cloud-store.ts';
 import { storeKysely } from '../storage/store-kysely.ts';
@@ -142,6 +143,11 @@ export interface FinanceAccess {
    * code `organisation_forbidden`, the owner when known), then 403 `organisation_forbidden`.
    */
   refuse(request: FastifyRequest, ownerOrganisationId: string | null, resource: string): Promise<never>;
+  /**
+   * The device data gate (consent for banks, the own organisation for enterprises), for finance
+   * that reads device data on the caller's behalf: a credit score's IoT features.
+   */
+  devices: DeviceAccess;
 }
 
 /** The finance gate on the cloud store's access log. */
@@ -152,6 +158,7 @@ export function createFinanceAccess(deps: { store: CloudStore; clock: () => numb
     return request.principal;
   };
   return {
+    devices: createDeviceAccess({ auth, clock: deps.clock }),
     scopeOf: (request) => financeScopeOf(principalOf(request)),
     async refuse(request, ownerOrganisationId, resource) {
       const principal = principalOf(request);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert, PledgedLot } from '@fieldproof/finance';
+import { generateKeyPair, toBase64 } from '@fieldproof/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloudStore, testCloudStore } from '../../../_test/test-store.ts';
 import { type CloudServer, startCloudServer } from '../../server.ts';
@@ -327,6 +328,69 @@ describe('finance scoped to the caller organisation', () => {
     expectAnswer(await as('officerA', 'DELETE', '/v1/webhooks/wh-a'), 204);
   });
 
+  it("credit with IoT features: the meter's data needs its owner's consent, like any bank read of device data", async () => {
+    const meterKey = generateKeyPair('ed25519');
+    const edgeKey = generateKeyPair('ed25519');
+    expectAnswer(
+      await admin('POST', '/v1/edges', { edgeId: 'edge-s', alg: 'ed25519', publicKey: toBase64(edgeKey.publicKey) }),
+      201,
+    );
+    expectAnswer(
+      await admin('POST', '/v1/devices', {
+        deviceId: 'steel-meter',
+        alg: 'ed25519',
+        publicKey: toBase64(meterKey.publicKey),
+        edgeId: 'edge-s',
+        organisationId: 'steel',
+      }),
+      201,
+    );
+    const dayMs = 86_400_000;
+    const fromMs = Math.floor(Date.now() / dayMs) * dayMs - 7 * dayMs;
+    const score = {
+      borrowerId: 'steel',
+      iot: {
+        powerMeterDeviceId: 'steel-meter',
+        ratedDailyKwh: 1_000,
+        runningThresholdBasisPoints: 2_000,
+        fromMs,
+        toMs: fromMs + 7 * dayMs,
+      },
+      features: { yearsOperating: 6 },
+      annualVerifiedSalesMinor: '500000000',
+      collateralLendingValueMinor: '16000000',
+      existingExposureMinor: '0',
+      productCapMinor: '30000000',
+      currency: 'CNY',
+      organisationId: 'bank-a',
+      actorId: 'officer-risk',
+    };
+    expectAnswer(await as('officerA', 'POST', '/v1/finance/credit/scores', score), 403, 'consent_missing');
+    // A consent for other kinds, or a window that ends before the score's, does not open it.
+    const grant = async (body: Record<string, unknown>) => {
+      const answer = await as('steelAdmin', 'POST', '/v1/consents', {
+        bankId: 'bank-a',
+        deviceIds: ['steel-meter'],
+        ...body,
+      });
+      expectAnswer(answer, 201);
+      return (answer.body.consent as { id: string }).id;
+    };
+    await grant({ dataKinds: ['weight'], fromMs, toMs: fromMs + 7 * dayMs });
+    await grant({ dataKinds: ['energy'], fromMs, toMs: fromMs + 3 * dayMs });
+    expectAnswer(await as('officerA', 'POST', '/v1/finance/credit/scores', score), 403, 'consent_missing');
+    const covering = await grant({ dataKinds: ['energy', 'power'], fromMs, toMs: fromMs + 7 * dayMs });
+    expectAnswer(await as('officerA', 'POST', '/v1/finance/credit/scores', score), 201);
+    // Bank B has no consent of Steel's, and revoking Bank A's closes it again at once.
+    expectAnswer(
+      await as('officerB', 'POST', '/v1/finance/credit/scores', { ...score, organisationId: 'bank-b' }),
+      403,
+      'consent_missing',
+    );
+    expectAnswer(await as('steelAdmin', 'POST', `/v1/consents/${covering}/revoke`, {}), 200);
+    expectAnswer(await as('officerA', 'POST', '/v1/finance/credit/scores', score), 403, 'consent_missing');
+  });
+
   it('every refusal above is in the access log, naming the caller, the resource and the owner', async () => {
     const log = (await admin('GET', '/v1/access-log?limit=1000')).body.items as {
       subject: string;
@@ -359,7 +423,9 @@ describe('finance scoped to the caller organisation', () => {
       expect(bankB.has(`organisation_forbidden ${resource}`), resource).toBe(true);
     }
     expect(refusedOf('textileAdmin').has('organisation_forbidden loan:loan-a')).toBe(true);
-    expect(refusedOf('officerA').size).toBe(0);
+    // Bank A was refused only the meter's data, before its consent and after revoking it.
+    expect([...refusedOf('officerA')]).toEqual(['consent_missing device:steel-meter/credit-features']);
+    expect(bankB.has('consent_missing device:steel-meter/credit-features')).toBe(true);
     expect(refusedOf('steelAdmin').size).toBe(0);
   });
 });

@@ -49,6 +49,8 @@ const AssessBodySchema = z
   .strict();
 const ApproveBodySchema = z.object({ approverId: idSchema }).strict();
 const DisburseBodySchema = z.object({ actorId: idSchema, firstDueAtMs: z.number().int().min(0) }).strict();
+/** The reading kinds a credit score's IoT features read (energy counters, else integrated power). */
+const creditIotReadingKinds = ['energy', 'power'];
 const featureSchema = z.number().int().nullable().default(null);
 const IotBlockSchema = z
   .object({
@@ -131,6 +133,19 @@ export async function loanRoutes(app: FastifyInstance, services: FinanceServices
       const body = ScoreBodySchema.parse(request.body);
       await gateOwnBank(request, body.organisationId, `credit-score:${body.borrowerId}`);
       const { iot, ...rest } = body;
+      if (iot) {
+        // The IoT features read the meter's frames on the bank's behalf: a live consent of the
+        // meter's owner must cover its energy or power readings at both ends of the window.
+        const resource = `device:${iot.powerMeterDeviceId}/credit-features`;
+        for (const timeMs of [iot.fromMs, iot.toMs]) {
+          await services.access.devices.authorize(
+            request,
+            iot.powerMeterDeviceId,
+            { timeMs, kinds: creditIotReadingKinds },
+            resource,
+          );
+        }
+      }
       const result = await scoreCredit(services, {
         ...rest,
         ...(iot ? { iot } : {}),
