@@ -14,6 +14,7 @@ export const permissions = [
   'decisions:write',
   'finance:read',
   'finance:write',
+  'finance:operate',
   'webhooks:manage',
   'organisations:manage',
   'users:read',

@@ -101,9 +101,10 @@ export const routePermissions: Readonly<Record<string, Permission | PublicAccess
   'POST /v1/finance/collateral/lots': 'finance:write',
   'GET /v1/finance/collateral/lots/:lotId': 'finance:read',
   'POST /v1/finance/collateral/lots/:lotId/release-orders': 'finance:write',
-  'POST /v1/finance/prices': 'finance:write',
+  // Market prices and stock movements feed every bank's valuations: platform inputs, not one bank's.
+  'POST /v1/finance/prices': 'finance:operate',
   'GET /v1/finance/prices': 'finance:read',
-  'POST /v1/finance/stock-movements': 'finance:write',
+  'POST /v1/finance/stock-movements': 'finance:operate',
   'POST /v1/finance/credit/scores': 'finance:write',
   'POST /v1/finance/loans': 'finance:write',
   'GET /v1/finance/loans/:loanId': 'finance:read',

@@ -328,6 +328,27 @@ describe('finance scoped to the caller organisation', () => {
     expectAnswer(await as('officerA', 'DELETE', '/v1/webhooks/wh-a'), 204);
   });
 
+  it('platform inputs: market prices and stock movements feed every bank, so only the platform posts them', async () => {
+    const price = {
+      commodity: 'steel.hrc',
+      priceMinorPerUnit: '400000',
+      unitGrams: '1000000',
+      currency: 'CNY',
+      asOfMs: Date.now(),
+      source: 'market-feed',
+    };
+    for (const who of ['officerA', 'officerB', 'steelAdmin']) {
+      expectAnswer(
+        await as(who, 'POST', '/v1/finance/prices', { actorId: who, prices: [price] }),
+        403,
+        'permission_denied',
+      );
+      expectAnswer(await as(who, 'POST', '/v1/finance/stock-movements', { events: [] }), 403, 'permission_denied');
+    }
+    expectAnswer(await admin('POST', '/v1/finance/prices', { actorId: 'market-feed', prices: [price] }), 201);
+    expectAnswer(await as('officerA', 'GET', '/v1/finance/prices'), 200);
+  });
+
   it("credit with IoT features: the meter's data needs its owner's consent, like any bank read of device data", async () => {
     const meterKey = generateKeyPair('ed25519');
     const edgeKey = generateKeyPair('ed25519');
