@@ -41,11 +41,24 @@ export interface FlowImportRowError {
   message: string;
 }
 
-/** Records of one type, as CSV text or as JSON objects (money as decimal strings in fields ending `Minor`). */
-export type ImportFlowRecordsParameters = { recordType: FlowCsvRecordType } & (
-  | { csv: string }
-  | { records: readonly unknown[] }
-);
+/**
+ * Records of one type, as CSV text or as JSON objects (money as decimal strings in fields ending
+ * `Minor`). `organisationsAllowed`: when given, a record must name at least one of these
+ * organisations in an `…OrganisationId` field (a bank imports its borrowers' trade, not another
+ * bank's); other rows are refused `organisation_forbidden`.
+ */
+export type ImportFlowRecordsParameters = {
+  recordType: FlowCsvRecordType;
+  organisationsAllowed?: ReadonlySet<string>;
+} & ({ csv: string } | { records: readonly unknown[] });
+
+/** The organisations a flow record names (its `…OrganisationId` fields). */
+export function organisationsOfFlowRecord(record: unknown): string[] {
+  if (record === null || typeof record !== 'object') return [];
+  return Object.entries(record)
+    .filter(([key, value]) => key.endsWith('OrganisationId') && typeof value === 'string')
+    .map(([, value]) => value as string);
+}
 
 /** What was stored and what was refused. */
 export interface ImportFlowRecordsResult {
@@ -105,7 +118,18 @@ export async function importFlowRecords(
   }
   let stored = 0;
   let duplicates = 0;
+  const allowed = parameters.organisationsAllowed;
   for (const row of rows) {
+    const named = organisationsOfFlowRecord(row.record);
+    if (allowed && !named.some((organisationId) => allowed.has(organisationId))) {
+      errors.push({
+        rowNumber: row.rowNumber,
+        column: undefined,
+        code: 'organisation_forbidden',
+        message: `the record names none of your organisation's parties (${named.join(', ') || 'no organisation'})`,
+      });
+      continue;
+    }
     try {
       const status = await services.flows.put(parameters.recordType, row.record as never);
       if (status === 'stored') stored++;

@@ -328,6 +328,44 @@ describe('finance scoped to the caller organisation', () => {
     expectAnswer(await as('officerA', 'DELETE', '/v1/webhooks/wh-a'), 204);
   });
 
+  it("flow imports: a bank imports its borrowers' trade, not records that name none of its parties", async () => {
+    const invoice = (invoiceId: string, seller: string, buyer: string) => ({
+      invoiceId,
+      number: invoiceId,
+      sellerOrganisationId: seller,
+      buyerOrganisationId: buyer,
+      issuedAtMs: Date.now(),
+      currency: 'CNY',
+      totalAmountMinor: '4000000',
+      lines: [
+        { lineNumber: 1, itemCode: 'HRC', description: 'coil', quantity: 10, unit: 't', unitPriceMinor: '400000' },
+      ],
+    });
+    const imported = await as('officerA', 'POST', '/v1/finance/flows/invoice', {
+      records: [
+        invoice('inv-steel-1', 'steel', 'buyer-x'),
+        invoice('inv-textile-1', 'textile', 'buyer-x'),
+        invoice('inv-steel-2', 'supplier-y', 'steel'),
+      ],
+    });
+    expect(imported.status).toBe(207);
+    expect(imported.body).toMatchObject({ stored: 2, duplicates: 0 });
+    expect(
+      (imported.body.errors as { rowNumber: number; code: string }[]).map((error) => [error.rowNumber, error.code]),
+    ).toEqual([[2, 'organisation_forbidden']]);
+    // Bank B imports Textile's record; the platform imports anything.
+    expectAnswer(
+      await as('officerB', 'POST', '/v1/finance/flows/invoice', {
+        records: [invoice('inv-textile-1', 'textile', 'buyer-x')],
+      }),
+      201,
+    );
+    expectAnswer(
+      await admin('POST', '/v1/finance/flows/invoice', { records: [invoice('inv-other-1', 'other-co', 'buyer-x')] }),
+      201,
+    );
+  });
+
   it('platform inputs: market prices and stock movements feed every bank, so only the platform posts them', async () => {
     const price = {
       commodity: 'steel.hrc',

@@ -122,10 +122,13 @@ export async function partyFlowRoutes(app: FastifyInstance, services: FinanceSer
     async (request, reply) => {
       const recordType = RecordTypeSchema.parse(request.params.recordType) as (typeof flowRecordTypes)[number];
       const body = FlowImportBodySchema.parse(request.body);
-      const result = await importFlowRecords(
-        services,
-        'csv' in body ? { recordType, csv: body.csv } : { recordType, records: body.records },
-      );
+      // Tenancy: a bank imports records that concern its own parties (itself or its borrowers).
+      const visible = await partiesInScope(services.store, services.access.scopeOf(request));
+      const result = await importFlowRecords(services, {
+        recordType,
+        ...(visible === undefined ? {} : { organisationsAllowed: visible }),
+        ...('csv' in body ? { csv: body.csv } : { records: body.records }),
+      });
       return reply.code(result.errors.length === 0 ? 201 : 207).send(result);
     },
   );
